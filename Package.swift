@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Arrows point one way: bnconvert → KerasHDF5 → {HDF5, BNModel}; HDF5 → CHDF5;
+// BNModel → JSONSchema. HDF5 is the only module that imports CHDF5.
+let package = Package(
+    name: "bnconvert",
+    products: [
+        .library(name: "BNConvert", targets: ["BNModel", "KerasHDF5", "HDF5", "JSONSchema"]),
+        .executable(name: "bnconvert", targets: ["bnconvert"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5-serial",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "JSONSchema"),
+        .target(name: "BNModel", dependencies: ["JSONSchema"]),
+        .target(name: "KerasHDF5", dependencies: ["HDF5", "BNModel"]),
+        .executableTarget(
+            name: "bnconvert",
+            dependencies: [
+                "KerasHDF5", "BNModel", "JSONSchema",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BNModelTests", dependencies: ["BNModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KerasHDF5Tests", dependencies: ["KerasHDF5", "BNModel", "HDF5"], resources: [.copy("Fixtures")]),
+    ]
+)

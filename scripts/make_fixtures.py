@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Regenerate every committed test fixture of bnconvert, deterministically.
+
+Install what it needs (Python 3.11):
+
+    pip install h5py numpy tensorflow-cpu tf_keras keras
+
+Run from anywhere:
+
+    python3 scripts/make_fixtures.py            # both parts
+    python3 scripts/make_fixtures.py --part a   # only Tests/HDF5Tests/Fixtures
+    python3 scripts/make_fixtures.py --part b   # only Tests/KerasHDF5Tests/Fixtures
+
+Part A writes small HDF5 files (Keras 3 / tf_keras saves and an h5py-written
+edge-case file) and, for each, `<stem>.expected.json`, produced by walking the
+file with h5py (see scripts/fixtures/h5walk.py for the exact structure).
+Part B writes tiny Keras models with every weight randomised from fixed seeds,
+their configs, a fixed input and Keras' own predictions, plus manifest.json.
+No network access is needed: every model uses weights=None.
+"""
+
+import argparse
+import os
+import sys
+
+sys.dont_write_bytecode = True  # keep scripts/ free of __pycache__
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from fixtures import common  # noqa: E402  (sets TF env vars before TF import)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=["a", "b", "all"], default="all")
+    args = ap.parse_args()
+
+    import keras
+    import tf_keras
+
+    keras.utils.set_random_seed(0)
+    tf_keras.utils.set_random_seed(0)
+
+    if args.part in ("a", "all"):
+        from fixtures import part_a
+        part_a.run(os.path.join(ROOT, "Tests", "HDF5Tests", "Fixtures"),
+                   keras, tf_keras)
+    if args.part in ("b", "all"):
+        from fixtures import part_b
+        part_b.run(os.path.join(ROOT, "Tests", "KerasHDF5Tests", "Fixtures"),
+                   keras, tf_keras)
+
+
+if __name__ == "__main__":
+    main()

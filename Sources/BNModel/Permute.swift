@@ -1,0 +1,71 @@
+extension Tensor {
+    /// The N-d transpose of this tensor: result axis `i` is this tensor's axis `axes[i]`
+    /// (numpy's `transpose(axes)`), for any dtype, moving raw elements bit for bit.
+    ///
+    /// Every layout change in the converter goes through here, in both directions: e.g. a Keras
+    /// conv kernel HWIO → OIHW is `permuted([3, 2, 0, 1])` and the way back is
+    /// `permuted([2, 3, 1, 0])`. The identity permutation returns `self` unchanged (no copy,
+    /// lazy storage stays lazy); any other permutation reads the bytes once and returns a tensor
+    /// in memory.
+    public func permuted(_ axes: [Int]) throws -> Tensor {
+        let rank = shape.count
+        guard axes.count == rank, Set(axes) == Set(0..<rank) else {
+            throw TensorError.invalidPermutation(axes: axes, rank: rank)
+        }
+        if axes == Array(0..<rank) { return self }
+        let newShape = axes.map { shape[$0] }
+        var sourceStrides = [Int](repeating: 1, count: rank)
+        for axis in stride(from: rank - 2, through: 0, by: -1) {
+            sourceStrides[axis] = sourceStrides[axis + 1] * shape[axis + 1]
+        }
+        let strides = axes.map { sourceStrides[$0] }
+        var output = [UInt8](repeating: 0, count: byteCount)
+        let count = elementCount
+        try withBytes { source in
+            output.withUnsafeMutableBytes { destination in
+                switch dtype.byteSize {
+                case 1: Self.transpose(UInt8.self, source, destination, newShape, strides, count)
+                case 2: Self.transpose(UInt16.self, source, destination, newShape, strides, count)
+                case 4: Self.transpose(UInt32.self, source, destination, newShape, strides, count)
+                default: Self.transpose(UInt64.self, source, destination, newShape, strides, count)
+                }
+            }
+        }
+        return try Tensor(dtype: dtype, shape: newShape, bytes: output)
+    }
+
+    /// Writes the elements of `source` to `destination` in output order. `strides[i]` is the
+    /// source stride (in elements) of output axis `i`. Rank ≥ 1.
+    private static func transpose<Element: FixedWidthInteger>(
+        _: Element.Type, _ source: UnsafeRawBufferPointer, _ destination: UnsafeMutableRawBufferPointer,
+        _ shape: [Int], _ strides: [Int], _ count: Int
+    ) {
+        guard count > 0 else { return }
+        let size = MemoryLayout<Element>.size
+        let rank = shape.count
+        let innerCount = shape[rank - 1]
+        let innerStride = strides[rank - 1] * size
+        var index = [Int](repeating: 0, count: rank)
+        var sourceOffset = 0
+        var outputOffset = 0
+        let end = count * size
+        while outputOffset < end {
+            var from = sourceOffset
+            for _ in 0..<innerCount {
+                let element = source.loadUnaligned(fromByteOffset: from, as: Element.self)
+                destination.storeBytes(of: element, toByteOffset: outputOffset, as: Element.self)
+                from += innerStride
+                outputOffset += size
+            }
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                sourceOffset += strides[axis] * size
+                if index[axis] < shape[axis] { break }
+                sourceOffset -= strides[axis] * size * shape[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+    }
+}

@@ -20,7 +20,6 @@ static inline hid_t chdf5_native_uint64(void)  { return H5T_NATIVE_UINT64; }
 static inline hid_t chdf5_native_float(void)   { return H5T_NATIVE_FLOAT; }
 static inline hid_t chdf5_native_double(void)  { return H5T_NATIVE_DOUBLE; }
 static inline hid_t chdf5_c_s1(void)           { return H5T_C_S1; }
-/// Little-endian IEEE half precision is not predefined in 1.10; built from IEEE_F32LE on demand.
 static inline hid_t chdf5_ieee_f32le(void)     { return H5T_IEEE_F32LE; }
 static inline hid_t chdf5_ieee_f64le(void)     { return H5T_IEEE_F64LE; }
 static inline hid_t chdf5_std_i8le(void)       { return H5T_STD_I8LE; }
@@ -34,6 +33,7 @@ static inline hid_t chdf5_p_file_access(void)   { return H5P_FILE_ACCESS; }
 static inline hid_t chdf5_p_group_create(void)  { return H5P_GROUP_CREATE; }
 static inline hid_t chdf5_p_dataset_create(void){ return H5P_DATASET_CREATE; }
 static inline hid_t chdf5_p_link_create(void)   { return H5P_LINK_CREATE; }
+static inline hid_t chdf5_p_attribute_create(void) { return H5P_ATTRIBUTE_CREATE; }
 static inline hid_t chdf5_p_default(void)       { return H5P_DEFAULT; }
 
 static inline hid_t chdf5_s_all(void)           { return H5S_ALL; }
@@ -41,6 +41,10 @@ static inline unsigned chdf5_f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned chdf5_f_acc_trunc(void)  { return H5F_ACC_TRUNC; }
 static inline unsigned chdf5_f_acc_excl(void)   { return H5F_ACC_EXCL; }
 static inline hid_t chdf5_e_default(void)       { return H5E_DEFAULT; }
+static inline unsigned chdf5_f_obj_all(void)    { return H5F_OBJ_ALL; }
 static inline size_t chdf5_variable(void)       { return H5T_VARIABLE; }
+static inline hid_t chdf5_e_truncated(void)     { return H5E_TRUNCATED; }
+static inline hid_t chdf5_e_nothdf5(void)       { return H5E_NOTHDF5; }
+static inline hid_t chdf5_e_notfound(void)      { return H5E_NOTFOUND; }
 
 #endif

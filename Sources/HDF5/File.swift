@@ -1,0 +1,101 @@
+import CHDF5
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An open HDF5 file. Groups and datasets opened from it keep it alive; the file closes when
+/// the last of them goes away.
+public final class HDF5File: Sendable {
+    /// The path on disk, as the caller gave it (used in every error).
+    public let path: String
+    let handle: Handle
+
+    private init(path: String, handle: Handle) {
+        self.path = path
+        self.handle = handle
+    }
+
+    /// Opens an existing file read-only.
+    ///
+    /// A missing file, a file without the HDF5 signature and a truncated file each give their
+    /// own ``HDF5Error`` case. The corresponding C function is `H5Fopen`.
+    public static func open(_ path: String) throws -> HDF5File {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw HDF5Error.fileNotFound(file: path, reason: "no such file")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw HDF5Error.fileNotFound(file: path, reason: "permission denied")
+        }
+        let site = Site(file: path, path: "/", operation: "open file")
+        // H5Fis_hdf5 looks for the signature only; a negative answer means "not ours at all".
+        let isHDF5 = try Library.locked { () throws -> Int32 in
+            _ = H5Eclear2(chdf5_e_default())
+            return H5Fis_hdf5(path)
+        }
+        guard isHDF5 > 0 else { throw HDF5Error.notHDF5(file: path) }
+        let handle = try Library.open(site, .file) { H5Fopen(path, chdf5_f_acc_rdonly(), chdf5_p_default()) }
+        return HDF5File(path: path, handle: handle)
+    }
+
+    /// Creates a new file, replacing any file at `path`. Link and attribute names are
+    /// written as UTF-8. The corresponding C function is `H5Fcreate`.
+    public static func create(_ path: String) throws -> HDF5File {
+        let site = Site(file: path, path: "/", operation: "create file")
+        let handle = try Library.open(site, .file) {
+            H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), chdf5_p_default())
+        }
+        return HDF5File(path: path, handle: handle)
+    }
+
+    /// Writes a new file at `path` without ever leaving a partial one there: `body` fills a
+    /// temporary file in the same folder, which is flushed, closed, fsynced and renamed into
+    /// place only if `body` succeeds. On any failure the temporary file is removed.
+    ///
+    /// `body` must not keep references to the file or its objects once it returns: the file
+    /// has to be closed before it can be renamed.
+    public static func writeAtomically(to path: String, _ body: (Group) throws -> Void) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try {
+                let file = try HDF5File.create(temporary)
+                try body(file.root)
+                try file.flush()
+            }()
+            // Every handle from `body` is gone now, so the file is closed and complete on disk.
+            try syncFile(temporary)
+            guard rename(temporary, path) == 0 else {
+                throw HDF5Error.io(file: path, operation: "rename \(temporary) into place", errno: errno)
+            }
+        } catch {
+            unlink(temporary)
+            if case let HDF5Error.library(_, inner, operation, message) = error {
+                throw HDF5Error.library(file: path, path: inner, operation: operation, message: message)
+            }
+            throw error
+        }
+    }
+
+    private static func syncFile(_ path: String) throws {
+        let descriptor = Glibc.open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw HDF5Error.io(file: path, operation: "open for fsync", errno: errno) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw HDF5Error.io(file: path, operation: "fsync", errno: errno) }
+    }
+
+    /// The root group "/".
+    public var root: Group {
+        get throws {
+            let site = Site(file: path, path: "/", operation: "open root group")
+            let group = try Library.open(site, .group) { H5Gopen2(handle.id, "/", chdf5_p_default()) }
+            return Group(file: self, handle: group, path: "/")
+        }
+    }
+
+    /// Writes buffered data to disk. The corresponding C function is `H5Fflush`.
+    public func flush() throws {
+        try Library.call(Site(file: path, path: "/", operation: "flush")) { H5Fflush(handle.id, H5F_SCOPE_GLOBAL) }
+    }
+}

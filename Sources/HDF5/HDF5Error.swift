@@ -1,0 +1,66 @@
+/// Everything that can go wrong reading or writing HDF5, with where it went wrong.
+///
+/// `file` is the path on disk, `path` the object path inside the file ("/" for the root).
+/// HDF5's own error stack never reaches stderr: its innermost message is kept in `message`.
+public enum HDF5Error: Error, Equatable, Sendable {
+    /// No file at that path (or it cannot be read for a file-system reason).
+    case fileNotFound(file: String, reason: String)
+    /// The file exists but does not start with an HDF5 signature (a text file named `.h5`).
+    case notHDF5(file: String)
+    /// The file has an HDF5 signature but ends before the data its header promises.
+    case truncated(file: String, detail: String)
+    /// A group, dataset or attribute the caller named is not in the file.
+    case notFound(file: String, path: String, kind: ObjectKind)
+    /// The object exists but is not what the caller asked for (a group where a dataset was expected).
+    case wrongKind(file: String, path: String, expected: ObjectKind, found: ObjectKind)
+    /// The stored element type differs from the one the caller reads or writes as.
+    case typeMismatch(file: String, path: String, stored: ElementType, requested: ElementType)
+    /// A type this layer does not read (compound, enum, reference, …), described as HDF5 reports it.
+    case unsupportedType(file: String, path: String, description: String)
+    /// A shape, slab or buffer size that does not fit the object.
+    case shapeMismatch(file: String, path: String, detail: String)
+    /// Stored text that is not valid UTF-8.
+    case invalidText(file: String, path: String)
+    /// Any other failure reported by HDF5, with its innermost message.
+    case library(file: String, path: String, operation: String, message: String)
+    /// A failure of the file system around HDF5 (temporary file, rename, fsync).
+    case io(file: String, operation: String, errno: Int32)
+}
+
+/// What an object inside an HDF5 file is.
+public enum ObjectKind: String, Sendable, Equatable {
+    case group, dataset, attribute, namedType = "named datatype", other
+}
+
+extension HDF5Error: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case let .fileNotFound(file, reason):
+            return "\(file): cannot open: \(reason)"
+        case let .notHDF5(file):
+            return "\(file): not an HDF5 file (no HDF5 signature found)"
+        case let .truncated(file, detail):
+            return "\(file): the file is truncated (\(detail)); copy it again from its source"
+        case let .notFound(file, path, kind):
+            return "\(file): no \(kind.rawValue) at \(path)"
+        case let .wrongKind(file, path, expected, found):
+            return "\(file): \(path) is a \(found.rawValue), expected a \(expected.rawValue)"
+        case let .typeMismatch(file, path, stored, requested):
+            return "\(file): \(path) holds \(stored), not \(requested)"
+        case let .unsupportedType(file, path, description):
+            return "\(file): \(path) has an element type this tool does not read: \(description)"
+        case let .shapeMismatch(file, path, detail):
+            return "\(file): \(path): \(detail)"
+        case let .invalidText(file, path):
+            return "\(file): \(path) holds text that is not valid UTF-8"
+        case let .library(file, path, operation, message):
+            return "\(file): \(path): \(operation) failed: \(message)"
+        case let .io(file, operation, errno):
+            return "\(file): \(operation) failed: \(String(cString: strerror(errno)))"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -29,7 +29,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "JSONSchema"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BNModelTests", dependencies: ["BNModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KerasHDF5Tests", dependencies: ["KerasHDF5", "BNModel", "HDF5"], resources: [.copy("Fixtures")]),

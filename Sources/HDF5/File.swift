@@ -99,3 +99,11 @@ public final class HDF5File: Sendable {
         try Library.call(Site(file: path, path: "/", operation: "flush")) { H5Fflush(handle.id, H5F_SCOPE_GLOBAL) }
     }
 }
+
+extension HDF5File {
+    /// How many HDF5 objects of this file are open, the file itself included: 1 when
+    /// every group, dataset, attribute and type taken from it has been released.
+    public var openObjectCount: Int {
+        Library.locked { Int(H5Fget_obj_count(handle.id, chdf5_f_obj_all())) }
+    }
+}

@@ -10,6 +10,7 @@ Run from anywhere:
     python3 scripts/make_fixtures.py            # both parts
     python3 scripts/make_fixtures.py --part a   # only Tests/HDF5Tests/Fixtures
     python3 scripts/make_fixtures.py --part b   # only Tests/KerasHDF5Tests/Fixtures
+    python3 scripts/make_fixtures.py --verify   # re-check committed fixtures
 
 Part A writes small HDF5 files (Keras 3 / tf_keras saves and an h5py-written
 edge-case file) and, for each, `<stem>.expected.json`, produced by walking the
@@ -35,6 +36,8 @@ from fixtures import common  # noqa: E402  (sets TF env vars before TF import)
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=["a", "b", "all"], default="all")
+    ap.add_argument("--verify", action="store_true",
+                    help="only re-check the committed fixtures, write nothing")
     args = ap.parse_args()
 
     import keras
@@ -43,14 +46,24 @@ def main():
     keras.utils.set_random_seed(0)
     tf_keras.utils.set_random_seed(0)
 
+    a_dir = os.path.join(ROOT, "Tests", "HDF5Tests", "Fixtures")
+    b_dir = os.path.join(ROOT, "Tests", "KerasHDF5Tests", "Fixtures")
+    if args.verify:
+        from fixtures import verify
+        ok = True
+        if args.part in ("a", "all"):
+            ok &= verify.verify_part_a(a_dir)
+        if args.part in ("b", "all"):
+            ok &= verify.verify_part_b(b_dir, keras, tf_keras)
+        print("verify:", "ok" if ok else "FAILED")
+        sys.exit(0 if ok else 1)
+
     if args.part in ("a", "all"):
         from fixtures import part_a
-        part_a.run(os.path.join(ROOT, "Tests", "HDF5Tests", "Fixtures"),
-                   keras, tf_keras)
+        part_a.run(a_dir, keras, tf_keras)
     if args.part in ("b", "all"):
         from fixtures import part_b
-        part_b.run(os.path.join(ROOT, "Tests", "KerasHDF5Tests", "Fixtures"),
-                   keras, tf_keras)
+        part_b.run(b_dir, keras, tf_keras)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import JSONSchema
+
+/// Writes a `Model` as a `.bnm` file.
+///
+/// The writer streams: each tensor's bytes go from its storage (memory, a mapped file or a lazy
+/// source, in chunks of at most `chunkSize`) to the file, once, while their CRC-32 is computed.
+/// The manifest, which precedes the data, is written with placeholder CRCs of fixed width
+/// (`"00000000"`) and patched in place afterwards, so no source is read twice and the data never
+/// has to be held whole.
+///
+/// Output goes to a temporary file in the destination's folder, is `fsync`ed and renamed over
+/// the destination; on any failure the temporary file is removed and the destination is left as
+/// it was. The bytes depend only on the model: writing the same model twice gives identical files.
+public enum BNMWriter {
+    /// Writes `model` to `path`, replacing any existing file.
+    public static func write(_ model: Model, to path: String, chunkSize: Int = 4 << 20) throws(BNMError) {
+        let plan = try Plan(model: model, path: path)
+        let temporary = temporaryPath(for: path)
+        do {
+            try writeFile(plan, model: model, temporary: temporary, destination: path, chunkSize: max(chunkSize, 64))
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try syncDirectory(of: path)
+    }
+
+    /// Tensor names, offsets and the manifest text (with placeholder CRCs) for a model.
+    struct Plan {
+        var entries: [BNMTensorEntry]
+        var manifest: [UInt8]
+        /// Where each entry's 8 CRC hex digits sit inside `manifest`.
+        var crcPositions: [Int]
+        var dataOffset: Int
+        var dataLength: Int
+
+        init(model: Model, path: String) throws(BNMError) {
+            do {
+                try model.validate()
+            } catch {
+                throw .invalidModel(path: path, pointer: "/model", error: error)
+            }
+            var entries: [BNMTensorEntry] = []
+            var names: [[String]] = []
+            var taken = Set<String>()
+            var end = 0
+            for layer in model.layers {
+                var layerNames: [String] = []
+                for named in layer.tensors {
+                    let base = layer.name + "/" + named.role.rawValue
+                    var name = base
+                    var suffix = 2
+                    while taken.contains(name) {
+                        name = base + "#\(suffix)"
+                        suffix += 1
+                    }
+                    taken.insert(name)
+                    layerNames.append(name)
+                    let tensor = named.tensor
+                    let offset = entries.isEmpty ? 0 : Checked.alignUp(end, to: BNMHeader.alignment)
+                    guard let offset, let tensorEnd = Checked.add(offset, tensor.byteCount),
+                          tensorEnd <= BNMHeader.maxManifestInteger else {
+                        throw .shapeOverflow(path: path, tensor: name, shape: tensor.shape, dtype: tensor.dtype)
+                    }
+                    entries.append(BNMTensorEntry(name: name, dtype: tensor.dtype, shape: tensor.shape, offset: offset,
+                                                  length: tensor.byteCount, crc32: 0))
+                    end = tensorEnd
+                }
+                names.append(layerNames)
+            }
+            let json = BNMManifest.json(for: model, entries: entries, tensorNames: names)
+            let text: String
+            do {
+                text = try json.serialized()
+            } catch {
+                guard case .nonFiniteNumber(let value, let pointer) = error else { fatalError("unreachable") }
+                throw .unencodableValue(path: path, pointer: pointer, message: "\(value) cannot be written as a JSON number")
+            }
+            manifest = Array(text.utf8)
+            guard manifest.count <= BNMHeader.maxManifestLength else {
+                throw .manifestTooLarge(path: path, length: UInt64(manifest.count), limit: BNMHeader.maxManifestLength)
+            }
+            // The "tensors" array is the manifest's last member and "crc32" the last member of
+            // each entry, so the digits' positions follow from the entries' own text lengths.
+            let entryLengths = entries.map { (try? BNMManifest.tensorJSON($0).serialized())?.utf8.count ?? 0 }
+            let arrayLength = entryLengths.reduce(2, +) + max(entries.count - 1, 0)
+            var start = manifest.count - 1 - arrayLength + 1
+            crcPositions = []
+            let marker = Array("\"crc32\":\"00000000\"}".utf8)
+            for length in entryLengths {
+                let position = start + length - 10
+                precondition(Array(manifest[(position - 9)..<(position + 10)]) == marker,
+                             "BNMWriter: CRC placeholder not where the layout puts it")
+                crcPositions.append(position)
+                start += length + 1
+            }
+            self.entries = entries
+            dataOffset = Checked.alignUp(BNMHeader.size + manifest.count, to: BNMHeader.alignment)!
+            dataLength = end
+        }
+    }
+
+    private static func writeFile(_ plan: Plan, model: Model, temporary: String, destination: String,
+                                  chunkSize: Int) throws(BNMError) {
+        var file = try FileWriter(creating: temporary, reportPath: destination)
+        try file.writeZeros(BNMHeader.size)
+        try file.write(plan.manifest)
+        try file.writeZeros(plan.dataOffset - file.position)
+        var manifest = plan.manifest
+        var index = 0
+        for layer in model.layers {
+            for named in layer.tensors {
+                let entry = plan.entries[index]
+                try file.writeZeros(plan.dataOffset + entry.offset - file.position)
+                var crc = CRC32()
+                var delivered = 0
+                do {
+                    try named.tensor.forEachChunk(maxChunkBytes: chunkSize) { chunk in
+                        delivered += chunk.count
+                        guard delivered <= entry.length else { return }
+                        crc.update(chunk)
+                        try file.write(chunk)
+                    }
+                } catch let error as BNMError {
+                    throw error
+                } catch {
+                    throw .tensorSourceFailed(path: destination, tensor: entry.name, underlying: error)
+                }
+                guard delivered == entry.length else {
+                    throw .tensorSizeChanged(path: destination, tensor: entry.name, expected: entry.length, actual: delivered)
+                }
+                let digits = Array(hex8(crc.value).utf8)
+                manifest.replaceSubrange(plan.crcPositions[index]..<(plan.crcPositions[index] + 8), with: digits)
+                index += 1
+            }
+        }
+        try file.flush()
+        try file.overwrite(manifest, at: BNMHeader.size)
+        let header = BNMHeader(manifestOffset: UInt64(BNMHeader.size), manifestLength: UInt64(manifest.count),
+                               manifestCRC32: CRC32.checksum(manifest), dataOffset: UInt64(plan.dataOffset),
+                               dataLength: UInt64(plan.dataLength))
+        try file.overwrite(header.encoded, at: 0)
+        try file.finish()
+        guard rename(temporary, destination) == 0 else {
+            throw .io(path: destination, operation: "rename from \(temporary)", errno: errno)
+        }
+    }
+
+    /// `<folder>/.<name>.<pid>-<random>.tmp`, beside the destination so that `rename` is atomic.
+    static func temporaryPath(for path: String) -> String {
+        let (folder, name) = split(path)
+        let tag = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return folder + "/." + name + ".\(getpid())-\(tag).tmp"
+    }
+
+    /// The folder ("." when none) and the last component of a path.
+    static func split(_ path: String) -> (folder: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let folder = String(path[..<slash])
+        return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
+    }
+
+    /// Makes the rename durable. The corresponding C function is `fsync(2)` on the folder.
+    private static func syncDirectory(of path: String) throws(BNMError) {
+        let folder = split(path).folder
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(path: path, operation: "open folder \(folder) for fsync", errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync folder \(folder)", errno: errno) }
+    }
+}

@@ -11,6 +11,10 @@
 /// A `.double` made by the parser is always finite. One built in code may hold NaN or an
 /// infinity; such a value cannot be written as JSON, and ``serialized(sortedKeys:pretty:)``
 /// throws ``JSONSerializationError/nonFiniteNumber(_:at:)`` for it.
+///
+/// Strings compare by their Unicode code points, as JSON defines them, not by Swift's canonical
+/// equivalence: `"\u{F1}"` (ñ) and `"n\u{303}"` (n + combining tilde) are different values and
+/// different object keys.
 public enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
@@ -35,7 +39,7 @@ public struct JSONObject: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: JSONValue)
 
     private var orderedKeys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    private var storage: [JSONKey: JSONValue] = [:]
 
     public init() {}
 
@@ -50,12 +54,12 @@ public struct JSONObject: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// The member named `key`; setting `nil` removes it.
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { storage[JSONKey(key)] }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { orderedKeys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                orderedKeys.removeAll { $0 == key }
+                if storage.updateValue(newValue, forKey: JSONKey(key)) == nil { orderedKeys.append(key) }
+            } else if storage.removeValue(forKey: JSONKey(key)) != nil {
+                orderedKeys.removeAll { $0.utf8.elementsEqual(key.utf8) }
             }
         }
     }
@@ -63,28 +67,25 @@ public struct JSONObject: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// The keys in insertion order.
     public var keys: [String] { orderedKeys }
     /// The values in key order.
-    public var values: [JSONValue] { orderedKeys.map { storage[$0] ?? .null } }
+    public var values: [JSONValue] { orderedKeys.map { storage[JSONKey($0)] ?? .null } }
     public var count: Int { orderedKeys.count }
     public var isEmpty: Bool { orderedKeys.isEmpty }
 
-    public func contains(key: String) -> Bool { storage[key] != nil }
+    public func contains(key: String) -> Bool { storage[JSONKey(key)] != nil }
 
     /// Removes and returns the member named `key`.
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
-        let old = storage[key]
+        let old = self[key]
         self[key] = nil
         return old
     }
 
-    /// The members as a plain dictionary (order is lost).
-    public var dictionary: [String: JSONValue] { storage }
-
     public struct Iterator: IteratorProtocol {
         fileprivate var keyIterator: IndexingIterator<[String]>
-        fileprivate let storage: [String: JSONValue]
+        fileprivate let storage: [JSONKey: JSONValue]
         public mutating func next() -> Element? {
-            guard let key = keyIterator.next(), let value = storage[key] else { return nil }
+            guard let key = keyIterator.next(), let value = storage[JSONKey(key)] else { return nil }
             return (key, value)
         }
     }
@@ -103,6 +104,44 @@ extension JSONObject: Hashable {
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(storage)
+    }
+}
+
+/// A dictionary key that compares strings by code points (UTF-8 bytes), not by canonical equivalence.
+struct JSONKey: Hashable, Sendable {
+    let string: String
+    init(_ string: String) { self.string = string }
+    static func == (lhs: JSONKey, rhs: JSONKey) -> Bool { lhs.string.utf8.elementsEqual(rhs.string.utf8) }
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(string.utf8.count)
+        for byte in string.utf8 { hasher.combine(byte) }
+    }
+}
+
+extension JSONValue {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let value): hasher.combine(1); hasher.combine(value)
+        case .int(let value): hasher.combine(2); hasher.combine(value)
+        case .double(let value): hasher.combine(3); hasher.combine(value)
+        case .string(let value): hasher.combine(4); hasher.combine(JSONKey(value))
+        case .array(let value): hasher.combine(5); hasher.combine(value)
+        case .object(let value): hasher.combine(6); hasher.combine(value)
+        }
     }
 }
 
@@ -203,7 +242,7 @@ extension JSONValue {
         switch (self, other) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         case (.int, _), (.double, _):
             guard let a = JSONNumber(self), let b = JSONNumber(other) else { return false }
             return a.compare(b) == .equal

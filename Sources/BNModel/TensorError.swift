@@ -38,7 +38,10 @@ public enum TensorError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Overflow-checked size arithmetic shared by `Tensor` and the `.bnm` reader.
 enum Checked {
     /// The product of `dims`, or nil when a dimension is negative or the product overflows.
+    /// A zero dimension makes the product 0 however large the others are.
     static func product(_ dims: [Int]) -> Int? {
+        guard dims.allSatisfy({ $0 >= 0 }) else { return nil }
+        if dims.contains(0) { return 0 }
         var result = 1
         for dim in dims {
             guard dim >= 0 else { return nil }

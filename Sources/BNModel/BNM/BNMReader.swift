@@ -20,6 +20,8 @@ public final class BNMFile: Sendable {
     let mapping: MappedFile
     /// Offset of the data section from the start of the file.
     let dataOffset: Int
+    /// The model with zero-copy tensors, built and validated at open.
+    private let structure: Model
 
     /// Opens, maps and checks the file at `path`.
     public init(path: String) throws(BNMError) {
@@ -54,6 +56,7 @@ public final class BNMFile: Sendable {
         }
         try Self.checkTensorTable(manifest.tensors, dataLength: Int(header.dataLength), path: path)
         try Self.checkReferences(manifest, path: path)
+        structure = try Self.buildModel(manifest, mapping: mapping, dataOffset: dataOffset, path: path)
     }
 
     // MARK: Header
@@ -202,10 +205,14 @@ public final class BNMFile: Sendable {
     }
 
     func tensor(_ entry: BNMTensorEntry) throws(BNMError) -> Tensor {
-        // Extents were checked at open; these cannot fail for an opened file.
+        try Self.tensor(entry, mapping: mapping, dataOffset: dataOffset, path: path)
+    }
+
+    static func tensor(_ entry: BNMTensorEntry, mapping: MappedFile, dataOffset: Int, path: String) throws(BNMError) -> Tensor {
+        // Extents were checked against the file before this is called; these cannot fail.
         guard let region = MappedRegion(file: mapping, offset: dataOffset + entry.offset, count: entry.length) else {
             throw .extentOutOfBounds(path: path, tensor: entry.name, offset: entry.offset, length: entry.length,
-                                     dataLength: Int(header.dataLength))
+                                     dataLength: mapping.count - dataOffset)
         }
         do {
             return try Tensor(dtype: entry.dtype, shape: entry.shape, storage: .mapped(region))
@@ -215,14 +222,26 @@ public final class BNMFile: Sendable {
     }
 
     /// The model, with every tensor a zero-copy view of the file. Without `verifyChecksums` no
-    /// tensor byte is read, so this is also how to get the structure cheaply.
+    /// tensor byte is read, so this is also how to get the structure cheaply (e.g. for
+    /// `bnconvert inspect`). The model's rules were already checked when the file was opened.
     public func model(verifyChecksums: Bool = false) throws(BNMError) -> Model {
         if verifyChecksums { try self.verifyChecksums() }
+        return structure
+    }
+
+    private static func buildModel(_ manifest: BNMManifest, mapping: MappedFile, dataOffset: Int,
+                                   path: String) throws(BNMError) -> Model {
+        var entries: [String: BNMTensorEntry] = [:]
+        for entry in manifest.tensors { entries[entry.name] = entry }
         var layers: [Layer] = []
         for entry in manifest.layers {
             var tensors: [NamedTensor] = []
             for reference in entry.tensors {
-                tensors.append(NamedTensor(role: reference.role, tensor: try tensor(named: reference.tensor)))
+                guard let tensorEntry = entries[reference.tensor] else {
+                    throw .unknownTensor(path: path, layer: entry.name, tensor: reference.tensor)
+                }
+                tensors.append(NamedTensor(role: reference.role,
+                                           tensor: try tensor(tensorEntry, mapping: mapping, dataOffset: dataOffset, path: path)))
             }
             layers.append(Layer(name: entry.name, op: entry.op, inbound: entry.inbound, tensors: tensors,
                                 outputShape: entry.outputShape))
@@ -232,12 +251,13 @@ public final class BNMFile: Sendable {
         do {
             try model.validate()
         } catch {
-            throw .invalidModel(path: path, pointer: pointer(for: error), error: error)
+            throw .invalidModel(path: path, pointer: pointer(for: error, in: manifest), error: error)
         }
         return model
     }
 
-    private func pointer(for error: ModelError) -> String {
+    /// The JSON Pointer of the layer (or list) a model error is about.
+    private static func pointer(for error: ModelError, in manifest: BNMManifest) -> String {
         let layer: String
         switch error {
         case .duplicateLayerName(let name): layer = name

@@ -78,15 +78,65 @@ struct SchemaEvaluator {
 
     // MARK: Keywords
 
-    // swiftlint:disable:next cyclomatic_complexity function_body_length
-    mutating func apply(_ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
-                        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome) {
+    /// Dispatches one keyword. Kept small, with each applicator in its own function, because
+    /// this sits on the recursion path (evaluate → apply → applicator → evaluate) and a large
+    /// frame here would limit how deep an instance can be validated.
+    mutating func apply(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        switch compiled.rule {
+        case .type, .enumeration, .const, .multipleOf, .maximum, .exclusiveMaximum, .minimum, .exclusiveMinimum,
+             .maxLength, .minLength, .pattern, .maxItems, .minItems, .uniqueItems, .maxProperties, .minProperties,
+             .required, .dependentRequired:
+            checkAssertion(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .contains:
+            applyContains(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .prefixItems:
+            applyPrefixItems(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .items:
+            applyItems(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .dependentSchemas:
+            applyDependentSchemas(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .properties:
+            applyProperties(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .patternProperties:
+            applyPatternProperties(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .additionalProperties:
+            applyAdditionalProperties(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .propertyNames:
+            applyPropertyNames(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .allOf:
+            applyAllOf(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .anyOf:
+            applyAnyOf(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .oneOf:
+            applyOneOf(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .not:
+            applyNot(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .conditional:
+            applyConditional(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .ref:
+            applyRef(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .dynamicRef:
+            applyDynamicRef(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .unevaluatedItems:
+            applyUnevaluatedItems(compiled, node, instance, instancePath, schemaPath, &outcome)
+        case .unevaluatedProperties:
+            applyUnevaluatedProperties(compiled, node, instance, instancePath, schemaPath, &outcome)
+        }
+    }
+
+    /// Keywords that only assert; never recurses.
+    @inline(never)
+    func checkAssertion(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
         let keyword = compiled.keyword
-        let keywordPath = schemaPath + [keyword]
         func fail(_ message: String, causes: [ValidationError] = []) {
             outcome.errors.append(error(node, keyword, instancePath, schemaPath, message, causes: causes))
         }
-
         switch compiled.rule {
         case .type(let names):
             let matches = names.contains { name in
@@ -104,22 +154,18 @@ struct SchemaEvaluator {
                 let expected = names.count == 1 ? names[0] : "one of " + names.joined(separator: ", ")
                 fail("value \(brief(instance)) is \(article(instance.typeName)), expected \(expected)")
             }
-
         case .enumeration(let options):
             if !options.contains(where: { $0.isJSONEqual(to: instance) }) {
                 fail("value \(brief(instance)) is not one of \(brief(.array(options), limit: 120))")
             }
-
         case .const(let expected):
             if !expected.isJSONEqual(to: instance) {
                 fail("value \(brief(instance)) is not the required constant \(brief(expected))")
             }
-
         case .multipleOf(let divisor):
             if let value = JSONNumber(instance), !isMultiple(value, of: divisor) {
                 fail("value \(brief(instance)) is not a multiple of \(numberText(divisor))")
             }
-
         case .maximum(let limit):
             if let value = JSONNumber(instance), value.compare(limit) == .greater {
                 fail("value \(brief(instance)) is greater than maximum \(numberText(limit))")
@@ -136,7 +182,6 @@ struct SchemaEvaluator {
             if let value = JSONNumber(instance), value.compare(limit) != .greater {
                 fail("value \(brief(instance)) is not greater than exclusiveMinimum \(numberText(limit))")
             }
-
         case .maxLength(let limit):
             if case .string(let string) = instance, string.unicodeScalars.count > limit {
                 fail("string is \(string.unicodeScalars.count) characters long, longer than maxLength \(limit)")
@@ -149,7 +194,6 @@ struct SchemaEvaluator {
             if case .string(let string) = instance, !pattern.matches(string) {
                 fail("string \(brief(instance)) does not match pattern \(pattern.source)")
             }
-
         case .maxItems(let limit):
             if case .array(let elements) = instance, elements.count > limit {
                 fail("array has \(elements.count) items, more than maxItems \(limit)")
@@ -169,50 +213,6 @@ struct SchemaEvaluator {
                     }
                 }
             }
-
-        case .contains(let schema, let minimum, let maximum):
-            guard case .array(let elements) = instance else { break }
-            var matching: [Int] = []
-            var causes: [ValidationError] = []
-            for (offset, element) in elements.enumerated() {
-                let result = evaluate(schema, element, instancePath: instancePath + [String(offset)], schemaPath: keywordPath)
-                if result.isValid { matching.append(offset) } else { causes += result.errors }
-            }
-            outcome.annotations.items.formUnion(matching)
-            if matching.count < minimum {
-                let name = minimum == 1 ? "contains" : "minContains"
-                outcome.errors.append(error(node, name, instancePath, schemaPath,
-                    "array has \(matching.count) item\(matching.count == 1 ? "" : "s") matching the contains schema, "
-                    + "fewer than \(name == "contains" ? "the 1 required" : "minContains \(minimum)")", causes: causes))
-            }
-            if let maximum, matching.count > maximum {
-                outcome.errors.append(error(node, "maxContains", instancePath, schemaPath,
-                    "array has \(matching.count) items matching the contains schema, more than maxContains \(maximum)"))
-            }
-
-        case .prefixItems(let schemas):
-            guard case .array(let elements) = instance else { break }
-            for (offset, schema) in schemas.enumerated() where offset < elements.count {
-                let result = evaluate(schema, elements[offset], instancePath: instancePath + [String(offset)],
-                                      schemaPath: keywordPath + [String(offset)])
-                outcome.errors += result.errors
-                outcome.annotations.items.insert(offset)
-            }
-
-        case .items(let schema, let start):
-            guard case .array(let elements) = instance else { break }
-            if start < elements.count {
-                for offset in start..<elements.count {
-                    let result = evaluate(schema, elements[offset], instancePath: instancePath + [String(offset)], schemaPath: keywordPath)
-                    if schemas.nodes[schema].boolean == false {
-                        fail("item \(offset) is not allowed: the array may hold at most \(start) item\(start == 1 ? "" : "s")")
-                    } else {
-                        outcome.errors += result.errors
-                    }
-                }
-            }
-            outcome.annotations.allItems = true
-
         case .maxProperties(let limit):
             if case .object(let object) = instance, object.count > limit {
                 fail("object has \(object.count) properties, more than maxProperties \(limit)")
@@ -238,143 +238,354 @@ struct SchemaEvaluator {
                          + missing.map { "\"\($0)\"" }.joined(separator: ", ") + ", which \(missing.count == 1 ? "is" : "are") missing")
                 }
             }
-        case .dependentSchemas(let rules):
-            guard case .object(let object) = instance else { break }
-            for rule in rules where object.contains(key: rule.property) {
-                let result = evaluate(rule.schema, instance, instancePath: instancePath, schemaPath: keywordPath + [rule.property])
-                outcome.errors += result.errors
-                outcome.annotations.merge(result.annotations)
-            }
+        default:
+            break
+        }
+    }
 
-        case .properties(let members):
-            guard case .object(let object) = instance else { break }
-            for member in members {
-                guard let value = object[member.name] else { continue }
-                let result = evaluate(member.schema, value, instancePath: instancePath + [member.name],
-                                      schemaPath: keywordPath + [member.name])
-                if schemas.nodes[member.schema].boolean == false {
-                    fail("property \"\(member.name)\" is not allowed")
-                } else {
-                    outcome.errors += result.errors
-                }
-                outcome.annotations.properties.insert(JSONKey(member.name))
-            }
-        case .patternProperties(let members):
-            guard case .object(let object) = instance else { break }
-            for (key, value) in object {
-                for member in members where member.pattern.matches(key) {
-                    let result = evaluate(member.schema, value, instancePath: instancePath + [key],
-                                          schemaPath: keywordPath + [member.pattern.source])
-                    outcome.errors += result.errors
-                    outcome.annotations.properties.insert(JSONKey(key))
-                }
-            }
-        case .additionalProperties(let schema, let declared, let patterns):
-            guard case .object(let object) = instance else { break }
-            for (key, value) in object where !declared.contains(JSONKey(key)) && !patterns.contains(where: { $0.matches(key) }) {
-                applyLeftover(schema, key: key, value: value, keyword: keyword, node, instancePath, schemaPath, &outcome)
-            }
-        case .propertyNames(let schema):
-            guard case .object(let object) = instance else { break }
-            for key in object.keys {
-                let result = evaluate(schema, .string(key), instancePath: instancePath, schemaPath: keywordPath)
-                if !result.isValid {
-                    fail("property name \"\(key)\" does not satisfy propertyNames", causes: result.errors)
-                }
-            }
+    @inline(never)
+    mutating func applyContains(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        guard case .contains(let schema, let minimum, let maximum) = compiled.rule else { return }
+        guard case .array(let elements) = instance else { return }
+        var matching: [Int] = []
+        var causes: [ValidationError] = []
+        for (offset, element) in elements.enumerated() {
+            let result = evaluate(schema, element, instancePath: instancePath + [String(offset)], schemaPath: keywordPath)
+            if result.isValid { matching.append(offset) } else { causes += result.errors }
+        }
+        outcome.annotations.items.formUnion(matching)
+        if matching.count < minimum {
+            let name = minimum == 1 ? "contains" : "minContains"
+            outcome.errors.append(error(node, name, instancePath, schemaPath,
+                "array has \(matching.count) item\(matching.count == 1 ? "" : "s") matching the contains schema, "
+                + "fewer than \(name == "contains" ? "the 1 required" : "minContains \(minimum)")", causes: causes))
+        }
+        if let maximum, matching.count > maximum {
+            outcome.errors.append(error(node, "maxContains", instancePath, schemaPath,
+                "array has \(matching.count) items matching the contains schema, more than maxContains \(maximum)"))
+        }
+    }
 
-        case .allOf(let list):
-            for (offset, schema) in list.enumerated() {
-                let result = evaluate(schema, instance, instancePath: instancePath, schemaPath: keywordPath + [String(offset)])
-                outcome.errors += result.errors
-                outcome.annotations.merge(result.annotations)
-            }
-        case .anyOf(let list):
-            var causes: [ValidationError] = []
-            var matched = false
-            for (offset, schema) in list.enumerated() {
-                let result = evaluate(schema, instance, instancePath: instancePath, schemaPath: keywordPath + [String(offset)])
-                if result.isValid {
-                    matched = true
-                    outcome.annotations.merge(result.annotations)
-                } else {
-                    causes += result.errors
-                }
-            }
-            if !matched { fail("value matches none of the \(list.count) schemas in anyOf", causes: causes) }
-        case .oneOf(let list):
-            var causes: [ValidationError] = []
-            var matchedIndices: [Int] = []
-            var matchedAnnotations = EvaluatedAnnotations()
-            for (offset, schema) in list.enumerated() {
-                let result = evaluate(schema, instance, instancePath: instancePath, schemaPath: keywordPath + [String(offset)])
-                if result.isValid {
-                    matchedIndices.append(offset)
-                    matchedAnnotations.merge(result.annotations)
-                } else {
-                    causes += result.errors
-                }
-            }
-            if matchedIndices.isEmpty {
-                fail("value matches none of the \(list.count) schemas in oneOf", causes: causes)
-            } else if matchedIndices.count > 1 {
-                fail("value matches the schemas at indices \(matchedIndices.map(String.init).joined(separator: ", ")) "
-                     + "in oneOf, but must match exactly one")
-            } else {
-                outcome.annotations.merge(matchedAnnotations)
-            }
-        case .not(let schema):
-            let result = evaluate(schema, instance, instancePath: instancePath, schemaPath: keywordPath)
-            if result.isValid { fail("value \(brief(instance)) must not match the schema in not") }
-        case .conditional(let ifSchema, let thenSchema, let elseSchema):
-            let condition = evaluate(ifSchema, instance, instancePath: instancePath, schemaPath: keywordPath)
-            if condition.isValid {
-                outcome.annotations.merge(condition.annotations)
-                if let thenSchema {
-                    let result = evaluate(thenSchema, instance, instancePath: instancePath, schemaPath: schemaPath + ["then"])
-                    outcome.errors += result.errors
-                    outcome.annotations.merge(result.annotations)
-                }
-            } else if let elseSchema {
-                let result = evaluate(elseSchema, instance, instancePath: instancePath, schemaPath: schemaPath + ["else"])
-                outcome.errors += result.errors
-                outcome.annotations.merge(result.annotations)
-            }
-        case .ref(let target):
-            let result = evaluate(target, instance, instancePath: instancePath, schemaPath: keywordPath)
+    @inline(never)
+    mutating func applyPrefixItems(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        guard case .prefixItems(let schemas) = compiled.rule else { return }
+        guard case .array(let elements) = instance else { return }
+        for (offset, schema) in schemas.enumerated() where offset < elements.count {
+            let result = evaluate(schema, elements[offset], instancePath: instancePath + [String(offset)],
+                                  schemaPath: keywordPath + [String(offset)])
             outcome.errors += result.errors
-            outcome.annotations.merge(result.annotations)
-        case .dynamicRef(let staticTarget, let anchor):
-            var target = staticTarget
-            if let anchor, schemas.nodes[staticTarget].dynamicAnchor == anchor {
-                for resource in dynamicScope {
-                    if let dynamic = schemas.dynamicAnchors[resource + "#" + anchor] {
-                        target = dynamic
-                        break
-                    }
-                }
-            }
-            let result = evaluate(target, instance, instancePath: instancePath, schemaPath: keywordPath)
-            outcome.errors += result.errors
-            outcome.annotations.merge(result.annotations)
+            outcome.annotations.items.insert(offset)
+        }
+    }
 
-        case .unevaluatedItems(let schema):
-            guard case .array(let elements) = instance, !outcome.annotations.allItems else { break }
-            for offset in elements.indices where !outcome.annotations.items.contains(offset) {
+    @inline(never)
+    mutating func applyItems(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        func fail(_ message: String, causes: [ValidationError] = []) {
+            outcome.errors.append(error(node, keyword, instancePath, schemaPath, message, causes: causes))
+        }
+        guard case .items(let schema, let start) = compiled.rule else { return }
+        guard case .array(let elements) = instance else { return }
+        if start < elements.count {
+            for offset in start..<elements.count {
                 let result = evaluate(schema, elements[offset], instancePath: instancePath + [String(offset)], schemaPath: keywordPath)
                 if schemas.nodes[schema].boolean == false {
-                    fail("item \(offset) is not allowed: no keyword here evaluates it (unevaluatedItems is false)")
+                    fail("item \(offset) is not allowed: the array may hold at most \(start) item\(start == 1 ? "" : "s")")
                 } else {
                     outcome.errors += result.errors
                 }
             }
-            outcome.annotations.allItems = true
-        case .unevaluatedProperties(let schema):
-            guard case .object(let object) = instance else { break }
-            let evaluated = outcome.annotations.properties
-            for (key, value) in object where !evaluated.contains(JSONKey(key)) {
-                applyLeftover(schema, key: key, value: value, keyword: keyword, node, instancePath, schemaPath, &outcome)
+        }
+        outcome.annotations.allItems = true
+    }
+
+    @inline(never)
+    mutating func applyDependentSchemas(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        guard case .dependentSchemas(let rules) = compiled.rule else { return }
+        guard case .object(let object) = instance else { return }
+        for rule in rules where object.contains(key: rule.property) {
+            let result = evaluate(rule.schema, instance, instancePath: instancePath, schemaPath: keywordPath + [rule.property])
+            outcome.errors += result.errors
+            outcome.annotations.merge(result.annotations)
+        }
+    }
+
+    @inline(never)
+    mutating func applyProperties(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        func fail(_ message: String, causes: [ValidationError] = []) {
+            outcome.errors.append(error(node, keyword, instancePath, schemaPath, message, causes: causes))
+        }
+        guard case .properties(let members) = compiled.rule else { return }
+        guard case .object(let object) = instance else { return }
+        for member in members {
+            guard let value = object[member.name] else { continue }
+            let result = evaluate(member.schema, value, instancePath: instancePath + [member.name],
+                                  schemaPath: keywordPath + [member.name])
+            if schemas.nodes[member.schema].boolean == false {
+                fail("property \"\(member.name)\" is not allowed")
+            } else {
+                outcome.errors += result.errors
             }
+            outcome.annotations.properties.insert(JSONKey(member.name))
+        }
+    }
+
+    @inline(never)
+    mutating func applyPatternProperties(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        guard case .patternProperties(let members) = compiled.rule else { return }
+        guard case .object(let object) = instance else { return }
+        for (key, value) in object {
+            for member in members where member.pattern.matches(key) {
+                let result = evaluate(member.schema, value, instancePath: instancePath + [key],
+                                      schemaPath: keywordPath + [member.pattern.source])
+                outcome.errors += result.errors
+                outcome.annotations.properties.insert(JSONKey(key))
+            }
+        }
+    }
+
+    @inline(never)
+    mutating func applyAdditionalProperties(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        guard case .additionalProperties(let schema, let declared, let patterns) = compiled.rule else { return }
+        guard case .object(let object) = instance else { return }
+        for (key, value) in object where !declared.contains(JSONKey(key)) && !patterns.contains(where: { $0.matches(key) }) {
+            applyLeftover(schema, key: key, value: value, keyword: keyword, node, instancePath, schemaPath, &outcome)
+        }
+    }
+
+    @inline(never)
+    mutating func applyPropertyNames(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        func fail(_ message: String, causes: [ValidationError] = []) {
+            outcome.errors.append(error(node, keyword, instancePath, schemaPath, message, causes: causes))
+        }
+        guard case .propertyNames(let schema) = compiled.rule else { return }
+        guard case .object(let object) = instance else { return }
+        for key in object.keys {
+            let result = evaluate(schema, .string(key), instancePath: instancePath, schemaPath: keywordPath)
+            if !result.isValid {
+                fail("property name \"\(key)\" does not satisfy propertyNames", causes: result.errors)
+            }
+        }
+    }
+
+    @inline(never)
+    mutating func applyAllOf(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        guard case .allOf(let list) = compiled.rule else { return }
+        for (offset, schema) in list.enumerated() {
+            let result = evaluate(schema, instance, instancePath: instancePath, schemaPath: keywordPath + [String(offset)])
+            outcome.errors += result.errors
+            outcome.annotations.merge(result.annotations)
+        }
+    }
+
+    @inline(never)
+    mutating func applyAnyOf(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        func fail(_ message: String, causes: [ValidationError] = []) {
+            outcome.errors.append(error(node, keyword, instancePath, schemaPath, message, causes: causes))
+        }
+        guard case .anyOf(let list) = compiled.rule else { return }
+        var causes: [ValidationError] = []
+        var matched = false
+        for (offset, schema) in list.enumerated() {
+            let result = evaluate(schema, instance, instancePath: instancePath, schemaPath: keywordPath + [String(offset)])
+            if result.isValid {
+                matched = true
+                outcome.annotations.merge(result.annotations)
+            } else {
+                causes += result.errors
+            }
+        }
+        if !matched { fail("value matches none of the \(list.count) schemas in anyOf", causes: causes) }
+    }
+
+    @inline(never)
+    mutating func applyOneOf(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        func fail(_ message: String, causes: [ValidationError] = []) {
+            outcome.errors.append(error(node, keyword, instancePath, schemaPath, message, causes: causes))
+        }
+        guard case .oneOf(let list) = compiled.rule else { return }
+        var causes: [ValidationError] = []
+        var matchedIndices: [Int] = []
+        var matchedAnnotations = EvaluatedAnnotations()
+        for (offset, schema) in list.enumerated() {
+            let result = evaluate(schema, instance, instancePath: instancePath, schemaPath: keywordPath + [String(offset)])
+            if result.isValid {
+                matchedIndices.append(offset)
+                matchedAnnotations.merge(result.annotations)
+            } else {
+                causes += result.errors
+            }
+        }
+        if matchedIndices.isEmpty {
+            fail("value matches none of the \(list.count) schemas in oneOf", causes: causes)
+        } else if matchedIndices.count > 1 {
+            fail("value matches the schemas at indices \(matchedIndices.map(String.init).joined(separator: ", ")) "
+                 + "in oneOf, but must match exactly one")
+        } else {
+            outcome.annotations.merge(matchedAnnotations)
+        }
+    }
+
+    @inline(never)
+    mutating func applyNot(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        func fail(_ message: String, causes: [ValidationError] = []) {
+            outcome.errors.append(error(node, keyword, instancePath, schemaPath, message, causes: causes))
+        }
+        guard case .not(let schema) = compiled.rule else { return }
+        let result = evaluate(schema, instance, instancePath: instancePath, schemaPath: keywordPath)
+        if result.isValid { fail("value \(brief(instance)) must not match the schema in not") }
+    }
+
+    @inline(never)
+    mutating func applyConditional(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        guard case .conditional(let ifSchema, let thenSchema, let elseSchema) = compiled.rule else { return }
+        let condition = evaluate(ifSchema, instance, instancePath: instancePath, schemaPath: keywordPath)
+        if condition.isValid {
+            outcome.annotations.merge(condition.annotations)
+            if let thenSchema {
+                let result = evaluate(thenSchema, instance, instancePath: instancePath, schemaPath: schemaPath + ["then"])
+                outcome.errors += result.errors
+                outcome.annotations.merge(result.annotations)
+            }
+        } else if let elseSchema {
+            let result = evaluate(elseSchema, instance, instancePath: instancePath, schemaPath: schemaPath + ["else"])
+            outcome.errors += result.errors
+            outcome.annotations.merge(result.annotations)
+        }
+    }
+
+    @inline(never)
+    mutating func applyRef(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        guard case .ref(let target) = compiled.rule else { return }
+        let result = evaluate(target, instance, instancePath: instancePath, schemaPath: keywordPath)
+        outcome.errors += result.errors
+        outcome.annotations.merge(result.annotations)
+    }
+
+    @inline(never)
+    mutating func applyDynamicRef(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        guard case .dynamicRef(let staticTarget, let anchor) = compiled.rule else { return }
+        var target = staticTarget
+        if let anchor, schemas.nodes[staticTarget].dynamicAnchor == anchor {
+            for resource in dynamicScope {
+                if let dynamic = schemas.dynamicAnchors[resource + "#" + anchor] {
+                    target = dynamic
+                    break
+                }
+            }
+        }
+        let result = evaluate(target, instance, instancePath: instancePath, schemaPath: keywordPath)
+        outcome.errors += result.errors
+        outcome.annotations.merge(result.annotations)
+    }
+
+    @inline(never)
+    mutating func applyUnevaluatedItems(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        let keywordPath = schemaPath + [keyword]
+        func fail(_ message: String, causes: [ValidationError] = []) {
+            outcome.errors.append(error(node, keyword, instancePath, schemaPath, message, causes: causes))
+        }
+        guard case .unevaluatedItems(let schema) = compiled.rule else { return }
+        guard case .array(let elements) = instance, !outcome.annotations.allItems else { return }
+        for offset in elements.indices where !outcome.annotations.items.contains(offset) {
+            let result = evaluate(schema, elements[offset], instancePath: instancePath + [String(offset)], schemaPath: keywordPath)
+            if schemas.nodes[schema].boolean == false {
+                fail("item \(offset) is not allowed: no keyword here evaluates it (unevaluatedItems is false)")
+            } else {
+                outcome.errors += result.errors
+            }
+        }
+        outcome.annotations.allItems = true
+    }
+
+    @inline(never)
+    mutating func applyUnevaluatedProperties(
+        _ compiled: CompiledKeyword, _ node: CompiledNode, _ instance: JSONValue,
+        _ instancePath: [String], _ schemaPath: [String], _ outcome: inout EvaluationOutcome
+    ) {
+        let keyword = compiled.keyword
+        guard case .unevaluatedProperties(let schema) = compiled.rule else { return }
+        guard case .object(let object) = instance else { return }
+        let evaluated = outcome.annotations.properties
+        for (key, value) in object where !evaluated.contains(JSONKey(key)) {
+            applyLeftover(schema, key: key, value: value, keyword: keyword, node, instancePath, schemaPath, &outcome)
         }
     }
 

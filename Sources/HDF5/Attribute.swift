@@ -96,6 +96,8 @@ extension HDF5Node {
             value = .integers(try readNumbers(attribute, count: count, as: Int64.self, memoryType: chdf5_native_int64(), site: site))
         case .uint8, .uint16, .uint32, .uint64:
             value = .unsignedIntegers(try readNumbers(attribute, count: count, as: UInt64.self, memoryType: chdf5_native_uint64(), site: site))
+        case .opaque:
+            throw HDF5Error.unsupportedType(file: file.path, path: location, description: type.code)
         case let .other(description):
             throw HDF5Error.unsupportedType(file: file.path, path: location, description: description)
         }

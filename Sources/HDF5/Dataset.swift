@@ -95,7 +95,7 @@ public struct Dataset: HDF5Node {
         guard let size = elementType.byteSize else { throw unsupported() }
         try checkSlab(start: start, count: count, elementSize: size, bufferBytes: buffer.count)
         let site = site("read slab \(start) + \(count)")
-        let memoryType = try TypeMapping.memoryType(for: elementType, site: site)
+        let memoryType = try memoryType(site)
         try Library.locked {
             let fileSpace = try Library.open(site, .dataspace) { H5Dget_space(handle.id) }
             let memorySpace = try Dataspace.create(shape: count, site: site)
@@ -128,7 +128,7 @@ public struct Dataset: HDF5Node {
     private func readAll(into buffer: UnsafeMutableRawBufferPointer) throws {
         guard buffer.count > 0 else { return }
         let site = site("read")
-        let memoryType = try TypeMapping.memoryType(for: elementType, site: site)
+        let memoryType = try memoryType(site)
         try Library.call(site) {
             H5Dread(handle.id, memoryType.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress)
         }
@@ -154,7 +154,7 @@ public struct Dataset: HDF5Node {
         }
         guard expected > 0 else { return }
         let site = site("write")
-        let memoryType = try TypeMapping.memoryType(for: elementType, site: site)
+        let memoryType = try memoryType(site)
         try Library.call(site) {
             H5Dwrite(handle.id, memoryType.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), bytes.baseAddress)
         }
@@ -166,7 +166,7 @@ public struct Dataset: HDF5Node {
         try checkSlab(start: start, count: count, elementSize: size, bufferBytes: bytes.count)
         guard bytes.count > 0 else { return }
         let site = site("write slab \(start) + \(count)")
-        let memoryType = try TypeMapping.memoryType(for: elementType, site: site)
+        let memoryType = try memoryType(site)
         try Library.locked {
             let fileSpace = try Library.open(site, .dataspace) { H5Dget_space(handle.id) }
             let memorySpace = try Dataspace.create(shape: count, site: site)
@@ -179,6 +179,15 @@ public struct Dataset: HDF5Node {
                 H5Dwrite(handle.id, memoryType.id, memorySpace.id, fileSpace.id, chdf5_p_default(), bytes.baseAddress)
             }
         }
+    }
+
+    /// The type to read into or write from: the native equivalent of the stored numeric type,
+    /// or for opaque data the stored type itself (opaque types convert only to their own tag).
+    private func memoryType(_ site: Site) throws -> Handle {
+        if case .opaque = elementType {
+            return try Library.open(site, .datatype) { H5Dget_type(handle.id) }
+        }
+        return try TypeMapping.memoryType(for: elementType, site: site)
     }
 
     // MARK: - Checks

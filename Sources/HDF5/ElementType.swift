@@ -6,6 +6,9 @@ public enum ElementType: Hashable, Sendable {
     case int8, int16, int32, int64
     case uint8, uint16, uint32, uint64
     case string(StringEncoding)
+    /// Raw bytes of a fixed size, untyped as far as HDF5 knows (h5py stores numpy dtypes it
+    /// has no HDF5 type for this way, e.g. ml_dtypes' bfloat16 that Keras 3 writes).
+    case opaque(size: Int)
     /// Anything else (compound, enum, reference, non-IEEE floats …), as HDF5 describes its class.
     case other(String)
 
@@ -24,6 +27,7 @@ public enum ElementType: Hashable, Sendable {
         case .uint32: "u32"
         case .uint64: "u64"
         case .string: "string"
+        case let .opaque(size): "opaque\(size * 8)"
         case let .other(description): description
         }
     }
@@ -35,6 +39,7 @@ public enum ElementType: Hashable, Sendable {
         case .float16, .int16, .uint16: 2
         case .float32, .int32, .uint32: 4
         case .float64, .int64, .uint64: 8
+        case let .opaque(size): size
         case .string, .other: nil
         }
     }
@@ -127,7 +132,7 @@ enum TypeMapping {
         case H5T_REFERENCE: return .other("reference")
         case H5T_ARRAY: return .other("array")
         case H5T_VLEN: return .other("variable-length sequence")
-        case H5T_OPAQUE: return .other("opaque")
+        case H5T_OPAQUE: return .opaque(size: size)
         case H5T_BITFIELD: return .other("bitfield")
         case H5T_TIME: return .other("time")
         default: return .other("unknown type class")
@@ -176,6 +181,9 @@ enum TypeMapping {
                 try Library.call(site) { H5Tset_strpad(string.id, H5T_STR_NULLPAD) }
             }
             return string
+        case let .opaque(size):
+            // Untagged opaque bytes; reads of existing opaque data use the stored type itself.
+            return try Library.open(site, .datatype) { H5Tcreate(H5T_OPAQUE, size) }
         case let .other(description):
             throw HDF5Error.unsupportedType(file: site.file, path: site.path, description: description)
         }

@@ -114,7 +114,7 @@ func numbers(of dataset: Dataset) throws -> [Number] {
     case .uint16: try dataset.read(as: UInt16.self).map { .integer(Int64($0)) }
     case .uint32: try dataset.read(as: UInt32.self).map { .integer(Int64($0)) }
     case .uint64: try dataset.read(as: UInt64.self).map { .integer(Int64(bitPattern: $0)) }
-    case .string, .other: []
+    case .string, .opaque, .other: []
     }
 }
 

@@ -1,0 +1,46 @@
+import BNModel
+import HDF5
+
+/// A tensor whose bytes stay in the HDF5 file until the writer asks for them, read by
+/// hyperslab in whole rows of the outermost axis, so a conversion streams weights instead of
+/// holding the model in memory twice.
+struct DatasetSource: TensorSource {
+    let dataset: Dataset
+    let elementSize: Int
+    let byteCount: Int
+
+    init(dataset: Dataset, elementSize: Int) throws {
+        self.dataset = dataset
+        self.elementSize = elementSize
+        byteCount = try dataset.elementCount * elementSize
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: Int) throws {
+        guard buffer.count > 0 else { return }
+        let shape = dataset.shape
+        guard shape.count >= 1 else {
+            // A scalar: one element, read whole.
+            let all = try dataset.readBytes()
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all.withUnsafeBytes { $0 }[byteOffset ..< byteOffset + buffer.count]))
+            return
+        }
+        let rowBytes = shape.dropFirst().reduce(elementSize, *)
+        guard rowBytes > 0 else { return }
+        let firstRow = byteOffset / rowBytes
+        let endRow = (byteOffset + buffer.count + rowBytes - 1) / rowBytes
+        var count = shape
+        count[0] = endRow - firstRow
+        var start = [Int](repeating: 0, count: shape.count)
+        start[0] = firstRow
+        if byteOffset == firstRow * rowBytes, buffer.count == count[0] * rowBytes {
+            try dataset.readSlab(start: start, count: count, into: buffer)
+            return
+        }
+        var rows = [UInt8](repeating: 0, count: count[0] * rowBytes)
+        try rows.withUnsafeMutableBytes { try dataset.readSlab(start: start, count: count, into: $0) }
+        let skip = byteOffset - firstRow * rowBytes
+        rows.withUnsafeBytes { all in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[skip ..< skip + buffer.count]))
+        }
+    }
+}

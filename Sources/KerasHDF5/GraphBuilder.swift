@@ -1,0 +1,549 @@
+import BNModel
+import JSONSchema
+
+/// Walks a Keras architecture in model order and builds native layers, tracking for every
+/// layer output its native shape and its Keras layout (``KerasLayout``), which is all the
+/// mapping of weights needs.
+struct GraphBuilder {
+    let file: KerasFile
+    let architecture: KerasArchitecture
+    let source: String
+    let inputShapeOverride: [Int]?
+
+    private(set) var warnings: [String] = []
+    private(set) var notes: [String] = []
+    private(set) var modelDataFormat = "channels_last"
+
+    /// What is known about each layer's output.
+    private struct Edge {
+        var shape: [Int]?
+        var layout: KerasLayout?
+    }
+    private var edges: [String: Edge] = [:]
+    private var legacyByLayer: [String: [StoredWeight]] = [:]
+    private var claimedLegacyOwners: Set<String> = []
+
+    init(file: KerasFile, architecture: KerasArchitecture, source: String, inputShapeOverride: [Int]?) {
+        self.file = file
+        self.architecture = architecture
+        self.source = source
+        self.inputShapeOverride = inputShapeOverride
+    }
+
+    mutating func build() throws -> [Layer] {
+        if file.kind != .keras3Weights {
+            legacyByLayer = try file.legacyWeights(layerNames: Set(architecture.layers.map(\.name)))
+        }
+        modelDataFormat = inferDataFormat()
+        notes.append("Keras tensors are \(modelDataFormat == "channels_last" ? "NHWC (channels_last)" : "NCHW (channels_first)"); native tensors are NCHW")
+        var layers: [Layer] = []
+        for spec in architecture.layers {
+            let layer = try map(spec)
+            layers.append(layer)
+        }
+        let unclaimed = Set(legacyByLayer.keys).subtracting(claimedLegacyOwners)
+        if let stray = unclaimed.sorted().first, let weights = legacyByLayer[stray], !weights.isEmpty {
+            throw KerasError.unexpectedWeights(file: file.path, layer: stray, weights: weights.map(\.dataset.path))
+        }
+        return layers
+    }
+
+    /// The data format of the model: that of its spatial layers (they must agree), else
+    /// Keras' default channels_last.
+    private func inferDataFormat() -> String {
+        let formats = architecture.layers.compactMap { $0.config["data_format"]?.stringValue }
+        return formats.first ?? "channels_last"
+    }
+
+    // MARK: - One layer
+
+    private mutating func map(_ spec: KerasLayerSpec) throws -> Layer {
+        let reader = ConfigReader(layer: spec, source: source)
+        let inputs: [Edge] = try spec.inbound.map { name in
+            guard let edge = edges[name] else {
+                throw KerasError.invalidConfig(source: source, field: "layer '\(spec.name)'.inbound_nodes",
+                                               detail: "refers to '\(name)', which is not an earlier layer")
+            }
+            return edge
+        }
+        var weights = try storedWeights(for: spec)
+        let major = file.kerasMajorVersion
+        var tensors: [NamedTensor] = []
+        var op: LayerOp
+        var layout: KerasLayout?
+
+        func requireMap(_ index: Int = 0) throws -> (shape: [Int], kerasAxes: [Int]) {
+            guard index < inputs.count, let shape = inputs[index].shape, case let .map(axes)? = inputs[index].layout, shape.count == 3 else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "expects an image (H×W×C) input")
+            }
+            let format = try reader.dataFormat()
+            guard KerasLayout.map(dataFormat: format) == .map(kerasAxes: axes) else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "data_format \(format) differs from its input's layout")
+            }
+            return (shape, axes)
+        }
+        func padding(_ input: [Int], kernel: [Int], strides: [Int], dilation: [Int]) throws -> [Int] {
+            let mode = try reader.string("padding", default: "valid")
+            switch mode {
+            case "valid": return [0, 0, 0, 0]
+            case "same":
+                let vertical = samePadding(input: input[1], kernel: kernel[0], stride: strides[0], dilation: dilation[0])
+                let horizontal = samePadding(input: input[2], kernel: kernel[1], stride: strides[1], dilation: dilation[1])
+                return [vertical.before, vertical.after, horizontal.before, horizontal.after]
+            default:
+                throw reader.fail("padding", "unsupported padding '\(mode)'")
+            }
+        }
+        func take(_ variable: String) throws -> Tensor {
+            guard let index = weights.firstIndex(where: { $0.name == variable }) else {
+                throw KerasError.missingWeight(file: file.path, layer: spec.name, weight: variable)
+            }
+            let weight = weights.remove(at: index)
+            return try file.tensor(weight, assumeBFloat16: spec.config["dtype"].map { "\($0)".contains("bfloat16") } ?? false)
+        }
+        func expectShape(_ tensor: Tensor, _ variable: String, _ expected: [Int]) throws {
+            guard tensor.shape == expected else {
+                throw KerasError.weightShape(file: file.path, layer: spec.name, weight: variable, expected: expected, found: tensor.shape)
+            }
+        }
+
+        switch spec.className {
+        case "InputLayer":
+            let kerasShape = try inputShape(spec, reader: reader)
+            switch kerasShape.count {
+            case 3:
+                let mapLayout = KerasLayout.map(dataFormat: modelDataFormat)
+                guard case let .map(axes) = mapLayout else { fatalError("map layout") }
+                var native = [0, 0, 0]
+                for (kerasIndex, nativeAxis) in axes.enumerated() { native[nativeAxis] = kerasShape[kerasIndex] }
+                op = .input(shape: native)
+                layout = mapLayout
+            case 1:
+                op = .input(shape: kerasShape)
+                layout = .vector(order: nil)
+            default:
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "inputs of rank \(kerasShape.count) (per sample) are not supported; images (H, W, C) and vectors are")
+            }
+
+        case "Conv2D":
+            let (shape, axes) = try requireMap()
+            guard try reader.int("groups", default: 1) == 1 else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "grouped convolution")
+            }
+            let kernelSize = try reader.pair("kernel_size"), strides = try reader.pair("strides", default: [1, 1])
+            let dilation = try reader.pair("dilation_rate", default: [1, 1])
+            let filters = try reader.int("filters"), useBias = try reader.bool("use_bias", default: true)
+            let kernel = try take("kernel")
+            try expectShape(kernel, "kernel", kernelSize + [shape[0], filters])
+            tensors.append(NamedTensor(role: .kernel, tensor: try kernel.permuted(KerasPermutation.convKernel)))
+            if useBias {
+                let bias = try take("bias")
+                try expectShape(bias, "bias", [filters])
+                tensors.append(NamedTensor(role: .bias, tensor: bias))
+            }
+            op = .conv2d(Conv2DConfig(filters: filters, kernelSize: kernelSize, strides: strides, dilation: dilation,
+                                      padding: try padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
+                                      useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
+            layout = .map(kerasAxes: axes)
+
+        case "DepthwiseConv2D":
+            let (shape, axes) = try requireMap()
+            let kernelSize = try reader.pair("kernel_size"), strides = try reader.pair("strides", default: [1, 1])
+            let dilation = try reader.pair("dilation_rate", default: [1, 1])
+            let multiplier = try reader.int("depth_multiplier", default: 1), useBias = try reader.bool("use_bias", default: true)
+            let name = weights.contains { $0.name == "depthwise_kernel" } ? "depthwise_kernel" : "kernel"
+            let kernel = try take(name)
+            try expectShape(kernel, name, kernelSize + [shape[0], multiplier])
+            tensors.append(NamedTensor(role: .kernel, tensor: try KerasPermutation.depthwiseKernel(kernel)))
+            if useBias {
+                let bias = try take("bias")
+                try expectShape(bias, "bias", [shape[0] * multiplier])
+                tensors.append(NamedTensor(role: .bias, tensor: bias))
+            }
+            op = .depthwiseConv2d(DepthwiseConv2DConfig(
+                depthMultiplier: multiplier, kernelSize: kernelSize, strides: strides, dilation: dilation,
+                padding: try padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
+                useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
+            layout = .map(kerasAxes: axes)
+
+        case "SeparableConv2D":
+            let (shape, axes) = try requireMap()
+            let kernelSize = try reader.pair("kernel_size"), strides = try reader.pair("strides", default: [1, 1])
+            let dilation = try reader.pair("dilation_rate", default: [1, 1])
+            let multiplier = try reader.int("depth_multiplier", default: 1), useBias = try reader.bool("use_bias", default: true)
+            let filters = try reader.int("filters")
+            let depthwise = try take("depthwise_kernel")
+            try expectShape(depthwise, "depthwise_kernel", kernelSize + [shape[0], multiplier])
+            let pointwise = try take("pointwise_kernel")
+            try expectShape(pointwise, "pointwise_kernel", [1, 1, shape[0] * multiplier, filters])
+            tensors.append(NamedTensor(role: .depthwiseKernel, tensor: try KerasPermutation.depthwiseKernel(depthwise)))
+            tensors.append(NamedTensor(role: .pointwiseKernel, tensor: try pointwise.permuted(KerasPermutation.convKernel)))
+            if useBias {
+                let bias = try take("bias")
+                try expectShape(bias, "bias", [filters])
+                tensors.append(NamedTensor(role: .bias, tensor: bias))
+            }
+            op = .separableConv2d(SeparableConv2DConfig(
+                filters: filters, depthMultiplier: multiplier, kernelSize: kernelSize, strides: strides, dilation: dilation,
+                padding: try padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
+                useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
+            layout = .map(kerasAxes: axes)
+
+        case "Dense":
+            guard let shape = inputs.first?.shape, case let .vector(order)? = inputs.first?.layout, shape.count == 1 else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "Dense on a non-flat input (apply Flatten or global pooling first)")
+            }
+            let units = try reader.int("units"), useBias = try reader.bool("use_bias", default: true)
+            let kernel = try take("kernel")
+            try expectShape(kernel, "kernel", [shape[0], units])
+            tensors.append(NamedTensor(role: .kernel, tensor: try KerasPermutation.denseKernel(kernel, inputOrder: order)))
+            if useBias {
+                let bias = try take("bias")
+                try expectShape(bias, "bias", [units])
+                tensors.append(NamedTensor(role: .bias, tensor: bias))
+            }
+            op = .dense(DenseConfig(units: units, useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
+            layout = .vector(order: nil)
+
+        case "BatchNormalization":
+            (op, tensors, layout) = try batchNorm(spec, reader: reader, input: inputs.first, take: take)
+
+        case "Activation":
+            op = .activation(try nativeAxis(of: try reader.activation(kerasMajorVersion: major), input: inputs.first, spec: spec))
+            layout = inputs.first?.layout
+        case "ReLU":
+            let maxValue = try reader.optionalDouble("max_value")
+            let slope = try reader.double("negative_slope", default: 0), threshold = try reader.double("threshold", default: 0)
+            switch (maxValue, slope, threshold) {
+            case (nil, 0, 0): op = .activation(.relu)
+            case (6?, 0, 0): op = .activation(.relu6)
+            case (nil, _, 0): op = .activation(.leakyRelu(alpha: slope))
+            default: op = .activation(.clippedRelu(maxValue: maxValue, negativeSlope: slope, threshold: threshold))
+            }
+            layout = inputs.first?.layout
+        case "LeakyReLU":
+            // Keras 3 calls the slope negative_slope (default 0.3), tf_keras alpha (default 0.3).
+            let slope = try reader.optionalDouble("negative_slope") ?? reader.double("alpha", default: 0.3)
+            op = .activation(.leakyRelu(alpha: slope))
+            layout = inputs.first?.layout
+        case "Softmax":
+            let axis = spec.config["axis"]?.intValue.map { Int($0) } ?? -1
+            op = .activation(.softmax(axis: try nativeAxis(axis, input: inputs.first, spec: spec)))
+            layout = inputs.first?.layout
+
+        case "MaxPooling2D", "AveragePooling2D":
+            let (shape, axes) = try requireMap()
+            let poolSize = try reader.pair("pool_size", default: [2, 2])
+            let strides = try reader.pair("strides", default: poolSize)
+            let config = Pool2DConfig(poolSize: poolSize, strides: strides,
+                                      padding: try padding(shape, kernel: poolSize, strides: strides, dilation: [1, 1]),
+                                      countIncludesPadding: false)
+            op = spec.className == "MaxPooling2D" ? .maxPool2d(config) : .avgPool2d(config)
+            layout = .map(kerasAxes: axes)
+        case "GlobalAveragePooling2D", "GlobalMaxPooling2D":
+            let (_, axes) = try requireMap()
+            let keepDims = try reader.bool("keepdims", default: false)
+            op = spec.className == "GlobalAveragePooling2D" ? .globalAvgPool2d(keepDims: keepDims) : .globalMaxPool2d(keepDims: keepDims)
+            layout = keepDims ? .map(kerasAxes: axes) : .vector(order: nil)
+        case "ZeroPadding2D":
+            let (_, axes) = try requireMap()
+            op = .zeroPadding2d(padding: try zeroPadding(reader))
+            layout = .map(kerasAxes: axes)
+
+        case "Flatten":
+            op = .flatten
+            switch inputs.first?.layout {
+            case let .map(axes)?:
+                guard let shape = inputs.first?.shape else { throw missingShape(spec) }
+                // channels_first Flatten moves Keras' axis 1 (its channels) last before flattening.
+                let walked = try reader.dataFormat() == "channels_first" ? Array(axes.dropFirst()) + [axes[0]] : axes
+                layout = .vector(order: FlattenOrder.make(mapShape: shape, kerasAxes: walked))
+            case let .vector(order)?, let .reshaped(_, order)?:
+                layout = .vector(order: order)
+            case nil:
+                throw missingShape(spec)
+            }
+        case "Reshape":
+            (op, layout) = try reshape(spec, input: inputs.first)
+        case "Dropout", "SpatialDropout2D", "GaussianDropout", "GaussianNoise", "AlphaDropout":
+            op = .dropout(rate: try reader.double("rate", default: 0))
+            layout = inputs.first?.layout
+        case "Add":
+            guard let first = inputs.first, inputs.allSatisfy({ $0.layout == first.layout }) else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "inputs have different layouts")
+            }
+            op = .add
+            layout = first.layout
+        case "Concatenate":
+            guard let first = inputs.first, inputs.allSatisfy({ $0.layout == first.layout }) else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "inputs have different layouts")
+            }
+            if case let .vector(order)? = first.layout, order != nil {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "concatenating flattened maps whose Keras order differs from the engine's")
+            }
+            let axis = spec.config["axis"]?.intValue.map { Int($0) } ?? -1
+            op = .concatenate(axis: try nativeAxis(axis, input: first, spec: spec))
+            layout = first.layout
+
+        default:
+            if spec.className == "Lambda" || spec.className == "TFOpLambda" {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "Lambda layers hold code, which is never evaluated; replace it with a supported layer")
+            }
+            guard !weights.isEmpty else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "this layer type is not supported")
+            }
+            // Carried over verbatim so the reverse conversion can restore it; engines cannot run it.
+            for weight in weights {
+                tensors.append(NamedTensor(role: TensorRole(rawValue: weight.name), tensor: try file.tensor(weight, assumeBFloat16: false)))
+            }
+            weights.removeAll()
+            op = .unmapped(className: spec.className, config: .object(spec.config))
+            layout = nil
+            warnings.append("layer '\(spec.name)' (\(spec.className)) is not supported: carried over unmapped with its \(tensors.count) weight(s); an engine cannot run it")
+        }
+
+        if !weights.isEmpty {
+            throw KerasError.unexpectedWeights(file: file.path, layer: spec.name, weights: weights.map(\.dataset.path))
+        }
+        var layer = Layer(name: spec.name, op: op, inbound: spec.inbound, tensors: tensors)
+        if case .unmapped = op {
+            layer.outputShape = nil
+        } else {
+            let shapes = try inputs.map { edge -> [Int] in
+                guard let shape = edge.shape else { throw missingShape(spec) }
+                return shape
+            }
+            do {
+                layer.outputShape = try ShapeInference.outputShape(of: op, named: spec.name, inputs: shapes)
+            } catch {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "\(error)")
+            }
+        }
+        edges[spec.name] = Edge(shape: layer.outputShape, layout: layout)
+        return layer
+    }
+
+    private func missingShape(_ spec: KerasLayerSpec) -> KerasError {
+        .unsupportedLayer(layer: spec.name, className: spec.className,
+                          detail: "its input's shape is unknown (it follows a layer that was carried over unmapped)")
+    }
+
+    // MARK: - Layer families
+
+    private typealias Take = (String) throws -> Tensor
+
+    /// Spatial BN on a map's channel axis or on a feature vector: parameters `[1, C, 1, 1]`
+    /// (reordered when the features came from a Keras flatten in another order); per-activation
+    /// BN (an axis list covering every non-batch axis): parameters `[1, C, H, W]`, transposed
+    /// from Keras' map layout. Missing γ/β (`scale=False`/`center=False`) become 1/0.
+    private func batchNorm(_ spec: KerasLayerSpec, reader: ConfigReader, input: Edge?, take: Take) throws
+        -> (LayerOp, [NamedTensor], KerasLayout?) {
+        guard let input, let shape = input.shape, let layout = input.layout else { throw missingShape(spec) }
+        let rank = shape.count + 1
+        let rawAxes: [Int]
+        if let single = spec.config["axis"]?.intValue {
+            rawAxes = [Int(single)]
+        } else if let list = spec.config["axis"]?.arrayValue?.compactMap(\.intValue), !list.isEmpty {
+            rawAxes = list.map { Int($0) }
+        } else {
+            rawAxes = [-1]
+        }
+        let axes = rawAxes.map { $0 < 0 ? $0 + rank : $0 }.sorted()
+        let scale = try reader.bool("scale", default: true), center = try reader.bool("center", default: true)
+        let epsilon = try reader.double("epsilon", default: 1e-3), momentum = try reader.double("momentum", default: 0.99)
+
+        let mode: BatchNormMode
+        let convert: (Tensor, String) throws -> Tensor
+        switch layout {
+        case .reshaped:
+            throw badAxis(spec, rawAxes)
+        case let .vector(order):
+            guard axes == [1] else { throw badAxis(spec, rawAxes) }
+            mode = .spatial
+            convert = { tensor, name in
+                guard tensor.elementCount == shape[0] else {
+                    throw KerasError.weightShape(file: file.path, layer: spec.name, weight: name, expected: [shape[0]], found: tensor.shape)
+                }
+                return try KerasPermutation.reshaped(try KerasPermutation.featureVector(tensor, order: order), [1, shape[0], 1, 1])
+            }
+        case let .map(kerasAxes):
+            if axes.count == 1 {
+                guard kerasAxes[axes[0] - 1] == 0 else { throw badAxis(spec, rawAxes) }
+                mode = .spatial
+                convert = { tensor, name in
+                    guard tensor.shape == [shape[0]] else {
+                        throw KerasError.weightShape(file: file.path, layer: spec.name, weight: name, expected: [shape[0]], found: tensor.shape)
+                    }
+                    return try KerasPermutation.reshaped(tensor, [1, shape[0], 1, 1])
+                }
+            } else if axes == [1, 2, 3] {
+                mode = .perActivation
+                convert = { tensor, name in
+                    let kerasDims = kerasAxes.map { shape[$0] }
+                    guard tensor.shape.drop(while: { $0 == 1 }).elementsEqual(kerasDims.drop(while: { $0 == 1 })),
+                          tensor.elementCount == shape.reduce(1, *) else {
+                        throw KerasError.weightShape(file: file.path, layer: spec.name, weight: name, expected: [1] + kerasDims, found: tensor.shape)
+                    }
+                    return try KerasPermutation.perActivation(tensor, kerasAxes: kerasAxes, nativeShape: shape)
+                }
+            } else {
+                throw badAxis(spec, rawAxes)
+            }
+        }
+        let mean = try convert(try take("moving_mean"), "moving_mean")
+        let variance = try convert(try take("moving_variance"), "moving_variance")
+        var materialized: Set<TensorRole> = []
+        func constant(_ value: Float) throws -> Tensor {
+            try constantTensor(value, dtype: mean.dtype, shape: mean.shape, layer: spec)
+        }
+        let gamma: Tensor
+        if scale { gamma = try convert(try take("gamma"), "gamma") } else { gamma = try constant(1); materialized.insert(.gamma) }
+        let beta: Tensor
+        if center { beta = try convert(try take("beta"), "beta") } else { beta = try constant(0); materialized.insert(.beta) }
+        let tensors = [NamedTensor(role: .gamma, tensor: gamma), NamedTensor(role: .beta, tensor: beta),
+                       NamedTensor(role: .mean, tensor: mean), NamedTensor(role: .variance, tensor: variance)]
+        let config = BatchNormConfig(mode: mode, epsilon: epsilon, momentum: momentum, materialized: materialized)
+        return (.batchNorm(config), tensors, layout)
+    }
+
+    private func badAxis(_ spec: KerasLayerSpec, _ axes: [Int]) -> KerasError {
+        .unsupportedLayer(layer: spec.name, className: spec.className,
+                          detail: "normalising over axis \(axes) is neither spatial (the channel axis) nor per-activation (every non-batch axis)")
+    }
+
+    /// Keras Reshape, where it has an exact native equivalent: vector → vector, map → vector
+    /// (a flatten as the data lies), and vector → map when the map's Keras and native orders
+    /// coincide (H·W = 1 or C = 1, e.g. the (1, 1, C) of squeeze-and-excitation blocks).
+    private func reshape(_ spec: KerasLayerSpec, input: Edge?) throws -> (LayerOp, KerasLayout?) {
+        guard let input, let shape = input.shape, let layout = input.layout else { throw missingShape(spec) }
+        guard let target = spec.config["target_shape"]?.arrayValue?.compactMap(\.intValue).map({ Int($0) }) else {
+            throw KerasError.invalidConfig(source: source, field: "layer '\(spec.name)'.target_shape", detail: "missing")
+        }
+        let total = shape.reduce(1, *)
+        let resolved = target.contains(-1)
+            ? target.map { $0 == -1 ? total / max(1, target.filter { $0 != -1 }.reduce(1, *)) : $0 } : target
+        let order: FlattenOrder?
+        switch layout {
+        case let .vector(vectorOrder), let .reshaped(_, vectorOrder): order = vectorOrder
+        case let .map(axes): order = FlattenOrder.make(mapShape: shape, kerasAxes: axes)
+        }
+        switch (layout, resolved.count) {
+        case (_, 1):
+            return (.reshape(targetShape: resolved), .vector(order: order))
+        case (.map, 2), (.vector, 2), (.reshaped, 2), (.map, 4...), (.vector, 4...), (.reshaped, 4...):
+            return (.reshape(targetShape: [total]), .reshaped(kerasShape: resolved, order: order))
+        case (.vector(nil), 3):
+            let mapLayout = KerasLayout.map(dataFormat: modelDataFormat)
+            guard case let .map(axes) = mapLayout else { break }
+            var native = [0, 0, 0]
+            for (kerasIndex, nativeAxis) in axes.enumerated() { native[nativeAxis] = resolved[kerasIndex] }
+            guard FlattenOrder.make(mapShape: native, kerasAxes: axes) == nil else { break }
+            return (.reshape(targetShape: native), mapLayout)
+        default:
+            break
+        }
+        throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                          detail: "reshape to \(target) changes the element order between Keras' and the engine's layout")
+    }
+
+    private func zeroPadding(_ reader: ConfigReader) throws -> [Int] {
+        let value = reader.config["padding"] ?? .int(1)
+        if let single = value.intValue { return [Int(single), Int(single), Int(single), Int(single)] }
+        guard let items = value.arrayValue, items.count == 2 else { throw reader.fail("padding", "unrecognised \(value)") }
+        if let a = items[0].intValue, let b = items[1].intValue { return [Int(a), Int(a), Int(b), Int(b)] }
+        guard let top = items[0][0]?.intValue, let bottom = items[0][1]?.intValue,
+              let left = items[1][0]?.intValue, let right = items[1][1]?.intValue else {
+            throw reader.fail("padding", "unrecognised \(value)")
+        }
+        return [Int(top), Int(bottom), Int(left), Int(right)]
+    }
+
+    /// A Keras axis (counted with the batch) as a native axis.
+    private func nativeAxis(_ axis: Int, input: Edge?, spec: KerasLayerSpec) throws -> Int {
+        guard let input, let shape = input.shape, let layout = input.layout else { throw missingShape(spec) }
+        let rank = shape.count + 1
+        let normalized = axis < 0 ? axis + rank : axis
+        guard normalized >= 1, normalized < rank else {
+            throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "axis \(axis) is out of range")
+        }
+        switch layout {
+        case .vector: return normalized
+        case let .map(axes): return axes[normalized - 1] + 1
+        case .reshaped:
+            throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                              detail: "acts along an axis of a reshaped tensor the engine holds flat")
+        }
+    }
+
+    private func nativeAxis(of activation: Activation, input: Edge?, spec: KerasLayerSpec) throws -> Activation {
+        if case let .softmax(axis) = activation { return .softmax(axis: try nativeAxis(axis, input: input, spec: spec)) }
+        return activation
+    }
+
+    /// Per-sample input shape in Keras order, from `--input-shape` or the InputLayer config.
+    private func inputShape(_ spec: KerasLayerSpec, reader: ConfigReader) throws -> [Int] {
+        if let given = inputShapeOverride { return given }
+        let value = spec.config["batch_shape"] ?? spec.config["batch_input_shape"]
+        guard let items = value?.arrayValue, items.count >= 2 else {
+            throw KerasError.inputShape(detail: "input layer '\(spec.name)' has no shape; pass --input-shape H,W,C")
+        }
+        let dims = items.dropFirst().map { $0.intValue.map { Int($0) } }
+        guard dims.allSatisfy({ $0 != nil }) else {
+            throw KerasError.inputShape(detail: "input layer '\(spec.name)' has unknown dimensions \(items); pass --input-shape H,W,C")
+        }
+        return dims.map { $0! }
+    }
+
+    // MARK: - Weights
+
+    /// The weights the file holds for `spec`, named by variable (`kernel`, `gamma`, …).
+    private mutating func storedWeights(for spec: KerasLayerSpec) throws -> [StoredWeight] {
+        switch file.kind {
+        case .legacyWeights, .fullModel:
+            claimedLegacyOwners.insert(spec.name)
+            return legacyByLayer[spec.name] ?? []
+        case .keras3Weights:
+            guard let stored = try file.keras3Weights(key: spec.keras3Key) else { return [] }
+            let names = keras3VariableNames(spec, count: stored.count)
+            return zip(stored, names).map { StoredWeight(name: $1, dataset: $0.dataset) }
+        }
+    }
+
+    /// Keras 3 stores variables by position; their names follow from the class and config.
+    private func keras3VariableNames(_ spec: KerasLayerSpec, count: Int) -> [String] {
+        let config = spec.config
+        let useBias = config["use_bias"]?.boolValue ?? true
+        let names: [String]
+        switch spec.className {
+        case "Conv2D", "Dense", "DepthwiseConv2D": names = ["kernel"] + (useBias ? ["bias"] : [])
+        case "SeparableConv2D": names = ["depthwise_kernel", "pointwise_kernel"] + (useBias ? ["bias"] : [])
+        case "BatchNormalization":
+            names = ((config["scale"]?.boolValue ?? true) ? ["gamma"] : []) + ((config["center"]?.boolValue ?? true) ? ["beta"] : [])
+                + ["moving_mean", "moving_variance"]
+        default: names = []
+        }
+        // Positions beyond the known names keep their index as their name (reported as unexpected).
+        return (0..<count).map { $0 < names.count ? names[$0] : String($0) }
+    }
+}
+
+/// A tensor filled with `value` in a float dtype: how an absent γ (1) or β (0) is materialised,
+/// in the dtype of the layer's other parameters.
+func constantTensor(_ value: Float, dtype: DType, shape: [Int], layer: KerasLayerSpec) throws -> Tensor {
+    let count = shape.reduce(1, *)
+    switch dtype {
+    case .f32: return try Tensor(values: [Float](repeating: value, count: count), shape: shape)
+    case .f64: return try Tensor(values: [Double](repeating: Double(value), count: count), shape: shape)
+    case .f16: return try Tensor(values: [Float16](repeating: Float16(value), count: count), shape: shape)
+    case .bf16: return try Tensor(values: [BFloat16](repeating: BFloat16(value), count: count), shape: shape)
+    default:
+        throw KerasError.unsupportedLayer(layer: layer.name, className: layer.className,
+                                          detail: "batch-norm statistics stored as \(dtype.rawValue), not as floats")
+    }
+}

@@ -1,2 +1,0 @@
-import HDF5
-import BNModel

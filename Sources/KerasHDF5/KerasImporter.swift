@@ -1,0 +1,64 @@
+import BNModel
+import Foundation
+import JSONSchema
+
+/// Options for reading a Keras file.
+public struct KerasImportOptions: Sendable {
+    /// The architecture as `model.to_json()` wrote it; required for weights-only files, and
+    /// preferred over the file's own `model_config` when given.
+    public var architectureJSON: String?
+    /// Where `architectureJSON` came from, for error messages.
+    public var architectureSource: String
+    /// Per-sample input shape in Keras' own order (e.g. H, W, C), overriding the architecture's.
+    public var inputShape: [Int]?
+
+    public init(architectureJSON: String? = nil, architectureSource: String = "--config", inputShape: [Int]? = nil) {
+        self.architectureJSON = architectureJSON
+        self.architectureSource = architectureSource
+        self.inputShape = inputShape
+    }
+}
+
+/// The result of reading a Keras file: the model in native conventions, and what the user
+/// should know about it (layers carried over unmapped, assumptions such as the data format).
+public struct KerasImport: Sendable {
+    public var model: Model
+    public var warnings: [String]
+    public var kind: KerasFileKind
+}
+
+/// Reads a Keras HDF5 file (any of the three layouts) into the IR. Weights stay in the file
+/// (lazy tensors) unless a layout change needs them permuted.
+public enum KerasImporter {
+    public static func read(path: String, options: KerasImportOptions = KerasImportOptions()) throws -> KerasImport {
+        let file = try KerasFile(path: path)
+        let architectureText: String
+        let architectureSource: String
+        if let given = options.architectureJSON {
+            (architectureText, architectureSource) = (given, options.architectureSource)
+        } else if let stored = file.storedArchitecture {
+            (architectureText, architectureSource) = (stored, "\(path): model_config")
+        } else {
+            throw KerasError.architectureRequired(file: path)
+        }
+        let architecture = try KerasArchitecture(json: architectureText, source: architectureSource)
+        var importer = GraphBuilder(file: file, architecture: architecture, source: architectureSource,
+                                    inputShapeOverride: options.inputShape)
+        let layers = try importer.build()
+        var extra: JSONObject = [
+            "keras_file_kind": .string(file.kind.rawValue),
+            "backend": .string(file.backend),
+            "data_format": .string(importer.modelDataFormat),
+        ]
+        extra["keras_class_names"] = .object(JSONObject(architecture.layers.map { ($0.name, JSONValue.string($0.className)) }))
+        let model = Model(
+            name: architecture.name,
+            inputs: architecture.inputs,
+            outputs: architecture.outputs,
+            layers: layers,
+            provenance: Provenance(sourceFormat: file.kind.rawValue, sourceVersion: file.kerasVersion,
+                                   sourceArchitecture: architectureText, extra: extra),
+            layoutNotes: importer.notes)
+        return KerasImport(model: model, warnings: importer.warnings, kind: file.kind)
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Writing to the terminal: results to stdout, diagnostics to stderr.
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("bnconvert: error: \(message)\n".utf8))
+    }
+
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data("bnconvert: warning: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    static var standardErrorIsTerminal: Bool { isatty(2) != 0 }
+}
+
+/// Byte counts as a person reads them.
+func humanBytes(_ count: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(count)
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import BNModel
+import Foundation
+import KerasHDF5
+
+/// `bnconvert inspect FILE`: what is in a `.bnm` (from its manifest alone, no tensor data
+/// read) or what a Keras file will map to.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show the layers, BN modes, tensor shapes, dtypes and sizes of a .bnm or Keras .h5 file."
+    )
+
+    @Argument(help: "A .bnm or Keras .h5 file.")
+    var file: String
+
+    @Flag(name: .long, help: "Print the .bnm manifest as JSON.")
+    var json = false
+
+    @Option(name: .long, help: "Architecture JSON for a weights-only Keras file.")
+    var config: String?
+
+    func run() throws {
+        do {
+            if file.hasSuffix(".bnm") {
+                let bnm = try BNMFile(path: file)
+                if json {
+                    print(bnm.manifestText)
+                } else {
+                    printManifest(bnm.manifest)
+                }
+            } else {
+                let architecture = try config.map { try String(contentsOfFile: $0, encoding: .utf8) }
+                let imported = try KerasImporter.read(
+                    path: file, options: KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config"))
+                printKeras(imported)
+            }
+        } catch let error as BNMError {
+            Console.error(error.description)
+            throw ExitStatus.unusableInput
+        } catch let error as KerasError {
+            Console.error(error.description)
+            throw ExitStatus.unusableInput
+        } catch let error as CocoaError {
+            Console.error("\(config ?? file): \(error.localizedDescription)")
+            throw ExitStatus.unusableInput
+        }
+    }
+
+    private func printManifest(_ manifest: BNMManifest) {
+        print("model \(manifest.modelName)  (from \(manifest.provenance.sourceFormat) \(manifest.provenance.sourceVersion))")
+        print("inputs: \(manifest.inputs.joined(separator: ", "))  outputs: \(manifest.outputs.joined(separator: ", "))")
+        var total = 0
+        for layer in manifest.layers {
+            print(layerLine(name: layer.name, op: layer.op, inbound: layer.inbound, outputShape: layer.outputShape))
+            for reference in layer.tensors {
+                guard let entry = manifest.tensor(named: reference.tensor) else { continue }
+                total += entry.length
+                print("    \(reference.role.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(entry.dtype.rawValue) \(entry.shape)  \(humanBytes(entry.length))")
+            }
+        }
+        print("\(manifest.layers.count) layers, \(manifest.tensors.count) tensors, \(humanBytes(total)) of tensor data")
+    }
+
+    private func printKeras(_ imported: KerasImport) {
+        let model = imported.model
+        print("Keras model \(model.name)  (\(imported.kind.rawValue), Keras \(model.provenance.sourceVersion))")
+        let classNames = model.provenance.extra["keras_class_names"]?.objectValue
+        for layer in model.layers {
+            let className = classNames?[layer.name]?.stringValue ?? "?"
+            print(layerLine(name: layer.name, op: layer.op, inbound: layer.inbound, outputShape: layer.outputShape) + "  ← \(className)")
+            for named in layer.tensors {
+                print("    \(named.role.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(named.tensor.dtype.rawValue) \(named.tensor.shape)  \(humanBytes(named.tensor.byteCount))")
+            }
+        }
+        imported.warnings.forEach(Console.warning)
+    }
+}
+
+/// One line per layer: name, kind (with the BN mode), inbound layers, native output shape.
+func layerLine(name: String, op: LayerOp, inbound: [String], outputShape: [Int]?) -> String {
+    var kind = op.kind
+    if case let .batchNorm(config) = op {
+        kind += " [\(config.mode.rawValue), ε=\(config.epsilon)"
+        if !config.materialized.isEmpty {
+            kind += ", materialised \(config.materialized.map(\.rawValue).sorted().joined(separator: "/"))"
+        }
+        kind += "]"
+    }
+    let shape = outputShape.map { "→ \($0)" } ?? "→ ?"
+    let from = inbound.isEmpty ? "" : "  ⇐ \(inbound.joined(separator: ", "))"
+    return "  \(name): \(kind) \(shape)\(from)"
+}

@@ -1,0 +1,2 @@
+import ArgumentParser
+struct VerifyCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "verify") }

@@ -1,0 +1,50 @@
+import Foundation
+import JSONSchema
+import Testing
+
+/// The Keras fixtures the fixture script wrote, as its `manifest.json` lists them.
+struct KerasFixture: CustomTestStringConvertible, Sendable {
+    var name: String
+    var library: String
+    var file: String
+    var fileKind: String
+    var config: String?
+    var input: String?
+    var expected: String?
+    var inputShape: [Int]
+    var outputShape: [Int]
+
+    var testDescription: String { "\(name) (\(file))" }
+
+    static func path(_ file: String) -> String {
+        Bundle.module.url(forResource: file, withExtension: nil, subdirectory: "Fixtures")!.path
+    }
+
+    /// Every (fixture, file) pair: a fixture saved two ways is tested both ways.
+    static let all: [KerasFixture] = {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path("manifest.json"))),
+              let manifest = try? JSONValue.parse(data),
+              let entries = manifest["fixtures"]?.arrayValue else { return [] }
+        return entries.flatMap { entry -> [KerasFixture] in
+            let files = entry["files"]?.arrayValue ?? []
+            return files.map { file in
+                KerasFixture(
+                    name: entry["name"]?.stringValue ?? "?",
+                    library: entry["library"]?.stringValue ?? "?",
+                    file: file["file"]?.stringValue ?? "?",
+                    fileKind: file["kind"]?.stringValue ?? "?",
+                    config: entry["config"]?.stringValue,
+                    input: entry["input"]?.stringValue,
+                    expected: entry["expected"]?.stringValue,
+                    inputShape: entry["input_shape"]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [],
+                    outputShape: entry["output_shape"]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [])
+            }
+        }
+    }()
+
+    /// The architecture to pass with `--config`: only weights-only files need it.
+    var configText: String? {
+        guard fileKind != "full_model_h5", let config else { return nil }
+        return try? String(contentsOfFile: Self.path(config), encoding: .utf8)
+    }
+}

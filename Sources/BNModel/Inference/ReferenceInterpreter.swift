@@ -1,0 +1,222 @@
+/// A plain, unoptimised forward pass over a model's native NCHW tensors: the yardstick against
+/// which a conversion is proven equal to the source framework's own predictions.
+///
+/// Arithmetic is float32 with double accumulation wherever many terms are summed
+/// (convolutions, dense layers, softmax, averages) and double for batch normalisation, so its
+/// results stay well inside `rtol = 1e-4` of TensorFlow's. Every tensor is decoded once, in
+/// `init`, through `Tensor.floats()` (f16, bf16, f32 and f64 weights all work). Data carries
+/// the batch: `[N, C, H, W]` for maps, `[N, F]` for vectors.
+public struct ReferenceInterpreter: Sendable {
+    /// The model with every layer's `outputShape` filled in by `ShapeInference.infer`.
+    public let model: Model
+    private let steps: [Step]
+
+    /// Prepares `model`: checks every shape and tensor (`ShapeInference.infer`) and decodes the
+    /// weights. Throws `.unsupportedLayer` when the model has an `unmapped` layer.
+    public init(model: Model) throws(InterpreterError) {
+        for layer in model.layers {
+            if case .unmapped(let className, _) = layer.op {
+                throw .unsupportedLayer(layer: layer.name, className: className)
+            }
+        }
+        let inferred: Model
+        do { inferred = try ShapeInference.infer(model) } catch { throw .shape(error) }
+        self.model = inferred
+        var steps: [Step] = []
+        var inputShapes: [String: [Int]] = [:]
+        for layer in inferred.layers {
+            // `infer` has filled every output shape and proven every inbound name.
+            let shape = layer.outputShape ?? []
+            let inputs = layer.inbound.map { inputShapes[$0] ?? [] }
+            steps.append(Step(name: layer.name, inbound: layer.inbound, outputShape: shape,
+                              operation: try Operation.prepare(layer, inputShapes: inputs, outputShape: shape)))
+            inputShapes[layer.name] = shape
+        }
+        self.steps = steps
+    }
+
+    /// Runs the model on one batch. `inputs` maps each model input's name to its array
+    /// `[N] + inputShape` (native NCHW); the result maps each model output's name to
+    /// `[N] + outputShape`.
+    public func run(inputs: [String: NDArray]) throws(InterpreterError) -> [String: NDArray] {
+        for name in inputs.keys.sorted() where !model.inputs.contains(name) { throw .unknownInput(name: name) }
+        var batch: Int?
+        for name in model.inputs {
+            guard let array = inputs[name] else { throw .missingInput(name: name) }
+            guard array.isConsistent else { throw .valueCount(name: name, shape: array.shape, count: array.values.count) }
+            let expected = model.layer(named: name)?.outputShape ?? []
+            guard array.shape.count == expected.count + 1, Array(array.shape.dropFirst()) == expected else {
+                throw .inputShape(name: name, expected: expected, actual: array.shape)
+            }
+            if let batch, batch != array.shape[0] { throw .batchSize(name: name, batch: array.shape[0], expected: batch) }
+            batch = array.shape[0]
+        }
+        let batchSize = batch ?? 0
+
+        // Each intermediate is dropped after its last consumer, so memory stays near the
+        // widest point of the graph rather than the sum of all layers.
+        var remainingUses: [String: Int] = [:]
+        for step in steps { for name in step.inbound { remainingUses[name, default: 0] += 1 } }
+        for name in model.outputs { remainingUses[name, default: 0] += 1 }
+
+        var values: [String: NDArray] = [:]
+        for step in steps {
+            let shape = [batchSize] + step.outputShape
+            guard Checked.product(shape) != nil else { throw .outputTooLarge(layer: step.name, shape: shape) }
+            let output: NDArray
+            if case .input = step.operation {
+                output = inputs[step.name] ?? NDArray(shape: shape, values: [])
+            } else {
+                let operands = step.inbound.map { values[$0] ?? NDArray(shape: [], values: []) }
+                output = step.operation.apply(to: operands, outputShape: shape)
+            }
+            for name in step.inbound {
+                remainingUses[name, default: 1] -= 1
+                if remainingUses[name] == 0 { values[name] = nil }
+            }
+            if remainingUses[step.name, default: 0] > 0 { values[step.name] = output }
+        }
+        var outputs: [String: NDArray] = [:]
+        for name in model.outputs { outputs[name] = values[name] }
+        return outputs
+    }
+}
+
+/// One layer, ready to run.
+private struct Step: Sendable {
+    let name: String
+    let inbound: [String]
+    /// Per sample, batch excluded.
+    let outputShape: [Int]
+    let operation: Operation
+}
+
+/// A layer's computation with its weights decoded to float32 and its configuration resolved.
+enum Operation: Sendable {
+    case input
+    case convolution(Convolution)
+    /// Depthwise stage (no bias, no activation), then the pointwise stage.
+    case separable(depthwise: Convolution, pointwise: Convolution)
+    case dense(Dense)
+    case batchNorm(BatchNormalization)
+    case activation(ResolvedActivation)
+    case maxPool(Pool2DConfig)
+    case avgPool(Pool2DConfig)
+    case globalAveragePool
+    case globalMaxPool
+    /// flatten, reshape and dropout: the values stay as they are (row-major), only the shape
+    /// changes.
+    case sameValues
+    case add
+    /// `axis` counted including the batch, resolved to be non-negative.
+    case concatenate(axis: Int)
+    case zeroPadding([Int])
+
+    /// Builds the operation for `layer`, whose shapes `ShapeInference.infer` has proven.
+    static func prepare(_ layer: Layer, inputShapes: [[Int]], outputShape: [Int]) throws(InterpreterError) -> Operation {
+        let rank = outputShape.count + 1
+        func floats(_ role: TensorRole) throws(InterpreterError) -> [Float] {
+            guard let tensor = layer.tensor(role) else { return [] }
+            do { return try tensor.floats() } catch {
+                throw .tensorRead(layer: layer.name, role: role.rawValue, reason: "\(error)")
+            }
+        }
+        func activation(_ activation: Activation) throws(InterpreterError) -> ResolvedActivation {
+            guard let resolved = ResolvedActivation(activation, rank: rank) else {
+                if case .softmax(let axis) = activation { throw .softmaxAxis(layer: layer.name, axis: axis, rank: rank) }
+                return ResolvedActivation(activation: .linear, softmaxAxis: 0)
+            }
+            return resolved
+        }
+        switch layer.op {
+        case .input:
+            return .input
+        case .conv2d(let config):
+            return .convolution(Convolution(
+                outChannels: config.filters, groups: 1, kernel: try floats(.kernel), kernelSize: config.kernelSize,
+                bias: config.useBias ? try floats(.bias) : nil, strides: config.strides, dilation: config.dilation,
+                padding: config.padding, activation: try activation(config.activation)))
+        case .depthwiseConv2d(let config):
+            return .convolution(Convolution(
+                outChannels: outputShape[0], groups: inputShapes[0][0], kernel: try floats(.depthwiseKernel),
+                kernelSize: config.kernelSize, bias: config.useBias ? try floats(.bias) : nil, strides: config.strides,
+                dilation: config.dilation, padding: config.padding, activation: try activation(config.activation)))
+        case .separableConv2d(let config):
+            let channels = inputShapes[0][0]
+            let depthwise = Convolution(
+                outChannels: channels * config.depthMultiplier, groups: channels, kernel: try floats(.depthwiseKernel),
+                kernelSize: config.kernelSize, bias: nil, strides: config.strides, dilation: config.dilation,
+                padding: config.padding, activation: ResolvedActivation(activation: .linear, softmaxAxis: 0))
+            let pointwise = Convolution(
+                outChannels: config.filters, groups: 1, kernel: try floats(.pointwiseKernel), kernelSize: [1, 1],
+                bias: config.useBias ? try floats(.bias) : nil, strides: [1, 1], dilation: [1, 1], padding: [0, 0, 0, 0],
+                activation: try activation(config.activation))
+            return .separable(depthwise: depthwise, pointwise: pointwise)
+        case .dense(let config):
+            return .dense(Dense(units: config.units, kernel: try floats(.kernel), bias: config.useBias ? try floats(.bias) : nil,
+                                activation: try activation(config.activation)))
+        case .batchNorm(let config):
+            return .batchNorm(BatchNormalization(
+                config: config, inputShape: inputShapes[0], gamma: try floats(.gamma), beta: try floats(.beta),
+                mean: try floats(.mean), variance: try floats(.variance)))
+        case .activation(let value):
+            return .activation(try activation(value))
+        case .maxPool2d(let config):
+            return .maxPool(config)
+        case .avgPool2d(let config):
+            return .avgPool(config)
+        case .globalAvgPool2d:
+            return .globalAveragePool
+        case .globalMaxPool2d:
+            return .globalMaxPool
+        case .flatten, .reshape, .dropout:
+            return .sameValues
+        case .add:
+            return .add
+        case .concatenate(let axis):
+            return .concatenate(axis: axis < 0 ? axis + rank : axis)
+        case .zeroPadding2d(let padding):
+            return .zeroPadding(padding)
+        case .unmapped(let className, _):
+            throw .unsupportedLayer(layer: layer.name, className: className)
+        }
+    }
+
+    /// Computes the output, `outputShape` including the batch, from the inbound arrays.
+    func apply(to inputs: [NDArray], outputShape: [Int]) -> NDArray {
+        switch self {
+        case .input:
+            return inputs[0]
+        case .convolution(let convolution):
+            return convolution.apply(to: inputs[0], outputShape: outputShape)
+        case .separable(let depthwise, let pointwise):
+            let middleShape = [outputShape[0], depthwise.outChannels, outputShape[2], outputShape[3]]
+            let middle = depthwise.apply(to: inputs[0], outputShape: middleShape)
+            return pointwise.apply(to: middle, outputShape: outputShape)
+        case .dense(let dense):
+            return dense.apply(to: inputs[0], outputShape: outputShape)
+        case .batchNorm(let normalization):
+            return normalization.apply(to: inputs[0])
+        case .activation(let activation):
+            var output = inputs[0]
+            activation.apply(to: &output)
+            return output
+        case .maxPool(let config):
+            return Pooling.max(inputs[0], config: config, outputShape: outputShape)
+        case .avgPool(let config):
+            return Pooling.average(inputs[0], config: config, outputShape: outputShape)
+        case .globalAveragePool:
+            return Pooling.globalAverage(inputs[0], outputShape: outputShape)
+        case .globalMaxPool:
+            return Pooling.globalMax(inputs[0], outputShape: outputShape)
+        case .sameValues:
+            return NDArray(shape: outputShape, values: inputs[0].values)
+        case .add:
+            return Elementwise.add(inputs)
+        case .concatenate(let axis):
+            return Layout.concatenate(inputs, axis: axis, outputShape: outputShape)
+        case .zeroPadding(let padding):
+            return Layout.zeroPad(inputs[0], padding: padding, outputShape: outputShape)
+        }
+    }
+}

@@ -127,6 +127,8 @@ struct SchemaCompiler {
     private var scanned: [SchemaLocation: ScanRecord] = [:]
     private var nodeIndex: [SchemaLocation: Int] = [:]
     private var nodes: [CompiledNode] = []
+    /// Nodes whose keywords are still to be compiled.
+    private var pending: [(index: Int, location: SchemaLocation)] = []
     /// Documents this module wrote itself (the meta-schema): `$vocabulary` is accepted there.
     private var trustedDocuments: Set<Int> = []
 
@@ -150,27 +152,34 @@ struct SchemaCompiler {
     // MARK: Entry
 
     /// Scans every document, then compiles the first document's root and every subschema.
+    ///
+    /// Neither step recurses on the Swift stack: both walk explicit work lists, so a deeply
+    /// nested schema or a long chain of `$ref`s cannot overflow the stack.
     mutating func compile() throws(JSONSchemaError) -> CompiledSchemaSet {
         for index in documents.indices {
             let base = documentBases[index].withoutFragment
             let rootLocation = SchemaLocation(document: index, pointer: [])
             resources[base.description] = rootLocation
-            try scan(documents[index], at: rootLocation, base: base, resourceRoot: [])
+            try scan(documents[index], at: rootLocation, base: base)
         }
         let root = try compileNode(at: SchemaLocation(document: 0, pointer: []))
         // Compile every scanned subschema too, so that an error in an unused $defs entry is
         // still reported and every dynamic anchor has a node.
         let allLocations = scanned.keys.filter { $0.document == 0 }
-            .sorted { JSONPointer.string($0.pointer) < JSONPointer.string($1.pointer) }
+            .map { (key: JSONPointer.string($0.pointer), location: $0) }
+            .sorted { $0.key < $1.key }
+            .map(\.location)
         for location in allLocations {
             _ = try compileNode(at: location)
         }
+        try compilePending()
         var dynamicAnchorNodes: [String: Int] = [:]
         // Compiling one anchor may load the meta-schema and so add anchors: repeat until stable.
         while dynamicAnchorNodes.count < dynamicAnchorLocations.count {
             for (key, location) in dynamicAnchorLocations where dynamicAnchorNodes[key] == nil {
                 dynamicAnchorNodes[key] = try compileNode(at: location)
             }
+            try compilePending()
         }
         try detectCycles()
         return CompiledSchemaSet(nodes: nodes, root: root, dynamicAnchors: dynamicAnchorNodes)
@@ -178,57 +187,59 @@ struct SchemaCompiler {
 
     // MARK: Scan: identifiers and anchors
 
-    private mutating func scan(
-        _ value: JSONValue, at location: SchemaLocation, base: URIReference, resourceRoot: [String]
-    ) throws(JSONSchemaError) {
-        guard case .object(let object) = value else {
-            scanned[location] = ScanRecord(resourceURI: base.description, resourceRoot: resourceRoot)
-            return
-        }
-        var base = base
-        var resourceRoot = resourceRoot
-        if let id = object["$id"] {
-            guard case .string(let text) = id else {
-                throw fail(.invalidKeywordValue(keyword: "$id", expected: "a string (a URI reference)"), location.appending("$id"))
+    private mutating func scan(_ rootValue: JSONValue, at rootLocation: SchemaLocation, base rootBase: URIReference) throws(JSONSchemaError) {
+        var work: [(value: JSONValue, location: SchemaLocation, base: URIReference, resourceRoot: [String])] =
+            [(rootValue, rootLocation, rootBase, [])]
+        while let (value, location, inheritedBase, inheritedRoot) = work.popLast() {
+            guard case .object(let object) = value else {
+                scanned[location] = ScanRecord(resourceURI: inheritedBase.description, resourceRoot: inheritedRoot)
+                continue
             }
-            let reference = URIReference(text)
-            if let fragment = reference.fragment, !fragment.isEmpty {
-                throw fail(.invalidKeywordValue(keyword: "$id", expected: "a URI without a fragment (use $anchor for \"#\(fragment)\")"),
-                           location.appending("$id"))
-            }
-            let resolved = reference.resolved(against: base).withoutFragment
-            let key = resolved.description
-            if let existing = resources[key], existing != location {
-                throw fail(.duplicateIdentifier(key), location.appending("$id"))
-            }
-            resources[key] = location
-            base = resolved
-            resourceRoot = location.pointer
-        }
-        scanned[location] = ScanRecord(resourceURI: base.description, resourceRoot: resourceRoot)
-        for anchorKeyword in ["$anchor", "$dynamicAnchor"] {
-            guard let anchorValue = object[anchorKeyword] else { continue }
-            guard case .string(let name) = anchorValue, Self.isValidAnchor(name) else {
-                throw fail(.invalidKeywordValue(keyword: anchorKeyword, expected: "a name matching ^[A-Za-z_][-A-Za-z0-9._]*$"),
-                           location.appending(anchorKeyword))
-            }
-            let key = base.description + "#" + name
-            if let existing = anchors[key], existing != location {
-                throw fail(.duplicateIdentifier(key), location.appending(anchorKeyword))
-            }
-            anchors[key] = location
-            if anchorKeyword == "$dynamicAnchor" { dynamicAnchorLocations[key] = location }
-        }
-        for (keyword, child) in object {
-            if KeywordCatalog.singleSchema.contains(keyword) {
-                try scan(child, at: location.appending(keyword), base: base, resourceRoot: resourceRoot)
-            } else if KeywordCatalog.schemaMap.contains(keyword), case .object(let members) = child {
-                for (name, member) in members {
-                    try scan(member, at: location.appending(keyword, name), base: base, resourceRoot: resourceRoot)
+            var base = inheritedBase
+            var resourceRoot = inheritedRoot
+            if let id = object["$id"] {
+                guard case .string(let text) = id else {
+                    throw fail(.invalidKeywordValue(keyword: "$id", expected: "a string (a URI reference)"), location.appending("$id"))
                 }
-            } else if KeywordCatalog.schemaArray.contains(keyword), case .array(let elements) = child {
-                for (index, element) in elements.enumerated() {
-                    try scan(element, at: location.appending(keyword, String(index)), base: base, resourceRoot: resourceRoot)
+                let reference = URIReference(text)
+                if let fragment = reference.fragment, !fragment.isEmpty {
+                    throw fail(.invalidKeywordValue(keyword: "$id", expected: "a URI without a fragment (use $anchor for \"#\(fragment)\")"),
+                               location.appending("$id"))
+                }
+                let resolved = reference.resolved(against: base).withoutFragment
+                let key = resolved.description
+                if let existing = resources[key], existing != location {
+                    throw fail(.duplicateIdentifier(key), location.appending("$id"))
+                }
+                resources[key] = location
+                base = resolved
+                resourceRoot = location.pointer
+            }
+            scanned[location] = ScanRecord(resourceURI: base.description, resourceRoot: resourceRoot)
+            for anchorKeyword in ["$anchor", "$dynamicAnchor"] {
+                guard let anchorValue = object[anchorKeyword] else { continue }
+                guard case .string(let name) = anchorValue, Self.isValidAnchor(name) else {
+                    throw fail(.invalidKeywordValue(keyword: anchorKeyword, expected: "a name matching ^[A-Za-z_][-A-Za-z0-9._]*$"),
+                               location.appending(anchorKeyword))
+                }
+                let key = base.description + "#" + name
+                if let existing = anchors[key], existing != location {
+                    throw fail(.duplicateIdentifier(key), location.appending(anchorKeyword))
+                }
+                anchors[key] = location
+                if anchorKeyword == "$dynamicAnchor" { dynamicAnchorLocations[key] = location }
+            }
+            for (keyword, child) in object {
+                if KeywordCatalog.singleSchema.contains(keyword) {
+                    work.append((child, location.appending(keyword), base, resourceRoot))
+                } else if KeywordCatalog.schemaMap.contains(keyword), case .object(let members) = child {
+                    for (name, member) in members {
+                        work.append((member, location.appending(keyword, name), base, resourceRoot))
+                    }
+                } else if KeywordCatalog.schemaArray.contains(keyword), case .array(let elements) = child {
+                    for (index, element) in elements.enumerated() {
+                        work.append((element, location.appending(keyword, String(index)), base, resourceRoot))
+                    }
                 }
             }
         }
@@ -290,7 +301,7 @@ struct SchemaCompiler {
         documentBases.append(URIReference(MetaSchema.uri))
         trustedDocuments.insert(index)
         let rootLocation = SchemaLocation(document: index, pointer: [])
-        try scan(metaSchema, at: rootLocation, base: URIReference(MetaSchema.uri), resourceRoot: [])
+        try scan(metaSchema, at: rootLocation, base: URIReference(MetaSchema.uri))
     }
 
     // MARK: Compile
@@ -299,9 +310,11 @@ struct SchemaCompiler {
         JSONPointer.resolve(location.pointer, in: documents[location.document])
     }
 
+    /// The node index for the subschema at `location`; its keywords are compiled later by
+    /// ``compilePending()`` (so references and nesting never recurse here).
     private mutating func compileNode(at location: SchemaLocation) throws(JSONSchemaError) -> Int {
         if let existing = nodeIndex[location] { return existing }
-        guard let schema = value(at: location) else {
+        guard value(at: location) != nil else {
             throw fail(.unresolvableReference(JSONPointer.string(location.pointer), resolved: locationString(location)), location)
         }
         let record = scanned[location] ?? nearestRecord(for: location)
@@ -311,17 +324,24 @@ struct SchemaCompiler {
                                   absoluteLocation: record.resourceURI + "#" + JSONPointer.string(relative),
                                   dynamicAnchor: nil))
         nodeIndex[location] = index
-        switch schema {
-        case .bool(let boolean):
-            nodes[index].boolean = boolean
-        case .object(let object):
-            let (keywords, dynamicAnchor) = try compileKeywords(object, at: location)
-            nodes[index].keywords = keywords
-            nodes[index].dynamicAnchor = dynamicAnchor
-        default:
-            throw fail(.notASchema(found: schema.typeName), location)
-        }
+        pending.append((index, location))
         return index
+    }
+
+    /// Compiles the keywords of every node handed out by ``compileNode(at:)`` so far.
+    private mutating func compilePending() throws(JSONSchemaError) {
+        while let (index, location) = pending.popLast() {
+            switch value(at: location) {
+            case .bool(let boolean):
+                nodes[index].boolean = boolean
+            case .object(let object):
+                let (keywords, dynamicAnchor) = try compileKeywords(object, at: location)
+                nodes[index].keywords = keywords
+                nodes[index].dynamicAnchor = dynamicAnchor
+            case let other:
+                throw fail(.notASchema(found: other?.typeName ?? "nothing"), location)
+            }
+        }
     }
 
     /// For a location reached by a JSON Pointer into a place the scan did not visit.

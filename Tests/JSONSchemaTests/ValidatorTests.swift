@@ -236,6 +236,24 @@ struct EvaluationTests {
         #expect(tree.validate(instance).isEmpty)
     }
 
+    @Test("hostile schemas: deep nesting and long $ref chains compile without exhausting the stack")
+    func hostileSchemas() throws {
+        let nots = String(repeating: "{\"not\":", count: 511) + "true" + String(repeating: "}", count: 511)
+        let notSchema = try JSONSchema(JSONValue.parse(nots))
+        #expect(notSchema.validate(1).count == 1)  // 511 nots: odd, so everything is refused
+        let properties = String(repeating: "{\"properties\":{\"a\":", count: 255) + "false" + String(repeating: "}}", count: 255)
+        #expect(try JSONSchema(JSONValue.parse(properties)).isValid(1))
+
+        var definitions = JSONObject()
+        for index in 0..<3_000 { definitions["d\(index)"] = ["$ref": .string("#/$defs/d\(index + 1)")] }
+        definitions["d3000"] = ["type": "integer"]
+        let chain = try JSONSchema(["$defs": .object(definitions), "$ref": "#/$defs/d0"])
+        #expect(chain.validate(1).first?.kind == .evaluationDepthExceeded)
+        let shortChain = try JSONSchema(["$defs": .object(definitions), "$ref": "#/$defs/d2900"])
+        #expect(shortChain.isValid(1))
+        #expect(!shortChain.isValid("1"))
+    }
+
     @Test("bytes and files: parse errors become schema errors; validate against a schema file")
     func entryPoints() throws {
         do {

@@ -297,3 +297,30 @@ struct EvaluationTests {
         #expect(counts.sorted() == Array(repeating: 0, count: 8) + Array(repeating: 1, count: 8))
     }
 }
+
+@Suite("pattern: ECMA-262 meaning on top of ICU")
+struct PatternTests {
+    @Test("rewrites", arguments: [
+        (#"^\d+$"#, #"^[0-9]+\z"#),
+        (#"[\d\w-]"#, #"[0-9A-Za-z0-9_-]"#),
+        (#"\W\D"#, #"[^A-Za-z0-9_][^0-9]"#),
+        (#"a\$b[$]"#, #"a\$b[$]"#),
+        (#"\\d"#, #"\\d"#),
+    ])
+    func rewrites(ecma: String, icu: String) {
+        #expect(Pattern.icuPattern(fromECMA: ecma) == icu)
+    }
+
+    @Test("ASCII digits and word characters; $ only at the very end")
+    func semantics() throws {
+        let digits = try JSONSchema(["pattern": #"^\d+$"#])
+        #expect(digits.isValid("123"))
+        #expect(!digits.isValid("١٢٣"))  // Arabic-Indic digits are not \d in ECMA-262
+        #expect(!digits.isValid("123\n"))
+        let word = try JSONSchema(["pattern": #"^\w+$"#])
+        #expect(word.isValid("abc_9"))
+        #expect(!word.isValid("é"))
+        #expect(try JSONSchema(["pattern": "b"]).isValid("abc"))  // not anchored
+        #expect(try JSONSchema(["patternProperties": [#"^x-\d$"#: false]]).isValid(["x-٣": 1]))
+    }
+}

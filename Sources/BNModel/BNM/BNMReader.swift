@@ -290,9 +290,21 @@ public final class BNMFile: Sendable {
         return failures
     }
 
-    /// Everything a reader can check: all of `init`'s checks, the model's rules, every tensor's
-    /// CRC-32 and that every padding byte is zero. Throws the first problem found.
+    /// Everything a reader can check: all of `init`'s checks, the manifest against the embedded
+    /// JSON Schema (`BNMSchema`, for minor versions this library knows), every tensor's CRC-32
+    /// and that every padding byte is zero. Throws the first problem found.
     public func validate() throws(BNMError) {
+        if header.minor <= BNMHeader.currentMinor {
+            let problems: [ValidationError]
+            do {
+                problems = try BNMSchema.validate(manifest.json)
+            } catch {
+                throw .manifestSchema(path: path, pointer: "", message: "cannot check: the embedded schema does not compile: \(error)")
+            }
+            if let first = problems.first {
+                throw .manifestSchema(path: path, pointer: first.instanceLocation, message: first.message)
+            }
+        }
         _ = try model(verifyChecksums: true)
         let bytes = mapping.bytes
         var gaps: [Range<Int>] = [BNMHeader.size..<Int(header.manifestOffset)]

@@ -1,4 +1,23 @@
 // JSON Schema (draft 2020-12) validator: knows nothing about models.
+//
+// Pipeline: JSONValue (JSONValue.swift, JSONParser.swift) → SchemaCompiler (identifiers,
+// anchors, references and keyword values checked once, into an array of CompiledNode) →
+// SchemaEvaluator (keywords applied to an instance, annotations tracked for unevaluated*).
+//
+// Implemented keywords (each passes its official test-suite file):
+//   core        $schema (2020-12 only), $id, $anchor, $dynamicAnchor, $ref, $dynamicRef, $defs, $comment
+//   applicator  prefixItems, items, contains, additionalProperties, properties, patternProperties,
+//               dependentSchemas, propertyNames, if, then, else, allOf, anyOf, oneOf, not
+//   unevaluated unevaluatedItems, unevaluatedProperties
+//   validation  type, enum, const, multipleOf, maximum, exclusiveMaximum, minimum, exclusiveMinimum,
+//               maxLength, minLength (Unicode code points), pattern (see Pattern.swift), maxItems,
+//               minItems, uniqueItems, maxContains, minContains, maxProperties, minProperties,
+//               required, dependentRequired
+//   annotations title, description, default, deprecated, readOnly, writeOnly, examples, format,
+//               contentEncoding, contentMediaType, contentSchema: checked for shape, no effect
+// Refused (typed compile error): $vocabulary (outside the built-in meta-schema), any keyword
+// that is not draft 2020-12 (unless Options.unknownKeywords is .ignore), remote references not
+// supplied through `referencedSchemas`.
 
 import Foundation
 

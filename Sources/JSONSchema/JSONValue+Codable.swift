@@ -14,6 +14,8 @@ extension JSONValue: Codable {
     /// ``JSONValue/parse(_:limits:)-(String,_)`` when order matters. A whole number the decoder
     /// can give as `Int64` becomes `.int`, so a decoder may turn `1.0` into `.int(1)`.
     public init(from decoder: any Decoder) throws {
+        // The `try?`s below only probe which shape the decoder holds; when no shape fits, the
+        // final `dataCorruptedError` reports it, and errors inside a container propagate.
         if let container = try? decoder.container(keyedBy: JSONCodingKey.self) {
             var object = JSONObject()
             for key in container.allKeys {

@@ -136,8 +136,8 @@ public final class BNMFile: Sendable {
 
     // MARK: Tensor table
 
-    /// Per tensor: size arithmetic without overflow, length, alignment, extent; then across
-    /// tensors: no overlap, no holes (each starts at the previous end rounded up to 64, the first
+    /// Per tensor: size arithmetic without overflow, length, alignment, extent; then in table
+    /// order: no overlap, no holes (each starts at the previous end rounded up to 64, the first
     /// at 0) and a data length that ends exactly at the last tensor.
     static func checkTensorTable(_ tensors: [BNMTensorEntry], dataLength: Int, path: String) throws(BNMError) {
         var names = Set<String>()
@@ -158,19 +158,18 @@ public final class BNMFile: Sendable {
                 throw .extentOutOfBounds(path: path, tensor: entry.name, offset: entry.offset, length: entry.length, dataLength: dataLength)
             }
         }
-        let ordered = tensors.sorted { ($0.offset, $0.length) < ($1.offset, $1.length) }
         var end = 0
-        var previous: BNMTensorEntry?
-        for entry in ordered {
-            if let previous, entry.offset < end, entry.length > 0 || entry.offset < previous.offset + previous.length {
-                throw .overlappingTensors(path: path, first: previous.name, second: entry.name)
+        for (index, entry) in tensors.enumerated() {
+            let expectedOffset = index == 0 ? 0 : (end + BNMHeader.alignment - 1) & ~(BNMHeader.alignment - 1)
+            if entry.offset < expectedOffset, entry.length > 0,
+               let earlier = tensors[..<index].first(where: { $0.length > 0 && $0.offset < entry.offset + entry.length
+                                                              && entry.offset < $0.offset + $0.length }) {
+                throw .overlappingTensors(path: path, first: earlier.name, second: entry.name)
             }
-            let expectedOffset = previous == nil ? 0 : (end + BNMHeader.alignment - 1) & ~(BNMHeader.alignment - 1)
             guard entry.offset == expectedOffset else {
                 throw .unexpectedGap(path: path, tensor: entry.name, offset: entry.offset, expectedOffset: expectedOffset)
             }
             end = entry.offset + entry.length
-            previous = entry
         }
         guard dataLength == end else { throw .dataLengthMismatch(path: path, declared: dataLength, expected: end) }
     }
@@ -280,7 +279,7 @@ public final class BNMFile: Sendable {
     public func checksumFailures() -> [BNMError] {
         var failures: [BNMError] = []
         let bytes = mapping.bytes
-        for entry in manifest.tensors.sorted(by: { $0.offset < $1.offset }) {
+        for entry in manifest.tensors {
             let start = dataOffset + entry.offset
             let actual = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + entry.length)]))
             if actual != entry.crc32 {
@@ -310,7 +309,7 @@ public final class BNMFile: Sendable {
         var gaps: [Range<Int>] = [BNMHeader.size..<Int(header.manifestOffset)]
         gaps.append(Int(header.manifestOffset + header.manifestLength)..<dataOffset)
         var end = 0
-        for entry in manifest.tensors.sorted(by: { $0.offset < $1.offset }) {
+        for entry in manifest.tensors {
             gaps.append((dataOffset + end)..<(dataOffset + entry.offset))
             end = entry.offset + entry.length
         }

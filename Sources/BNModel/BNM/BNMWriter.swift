@@ -80,7 +80,7 @@ public enum BNMWriter {
             do {
                 text = try json.serialized()
             } catch {
-                guard case .nonFiniteNumber(let value, let pointer) = error else { fatalError("unreachable") }
+                guard case .nonFiniteNumber(let value, let pointer) = error else { preconditionFailure("unknown serialisation error \(error)") }
                 throw .unencodableValue(path: path, pointer: pointer, message: "\(value) cannot be written as a JSON number")
             }
             manifest = Array(text.utf8)
@@ -89,7 +89,14 @@ public enum BNMWriter {
             }
             // The "tensors" array is the manifest's last member and "crc32" the last member of
             // each entry, so the digits' positions follow from the entries' own text lengths.
-            let entryLengths = entries.map { (try? BNMManifest.tensorJSON($0).serialized())?.utf8.count ?? 0 }
+            var entryLengths: [Int] = []
+            for entry in entries {
+                do {
+                    entryLengths.append(try BNMManifest.tensorJSON(entry).serialized().utf8.count)
+                } catch {
+                    preconditionFailure("a tensor entry holds no doubles, so it always serialises: \(error)")
+                }
+            }
             let arrayLength = entryLengths.reduce(2, +) + max(entries.count - 1, 0)
             var start = manifest.count - 1 - arrayLength + 1
             crcPositions = []

@@ -38,7 +38,7 @@ public struct BNMManifest: Sendable {
     public var layers: [BNMLayerEntry]
     public var layoutNotes: [String]
     public var provenance: Provenance
-    /// In data order (ascending offsets) as written by this library.
+    /// In data order: ascending offsets, back to back (rounded up to 64).
     public var tensors: [BNMTensorEntry]
     /// The manifest as parsed, including fields a newer minor version added.
     public var json: JSONValue
@@ -180,7 +180,7 @@ extension BNMManifest {
         let kind = try object.string("kind")
         let inbound = try object.stringArray("inbound")
         var outputShape: [Int]?
-        if let shape = object.optionalValue("output_shape"), !shape.isNull {
+        if object.optionalValue("output_shape") != nil {
             outputShape = try object.intArray("output_shape")
         }
         var attributes = try object.object("attributes")

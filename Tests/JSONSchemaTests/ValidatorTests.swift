@@ -295,6 +295,24 @@ struct EvaluationTests {
             return results
         }
         #expect(counts.sorted() == Array(repeating: 0, count: 8) + Array(repeating: 1, count: 8))
+
+        // Regular expressions are shared too.
+        let patterned = try JSONSchema(["items": ["pattern": #"^[a-z]+-\d+$"#], "propertyNames": ["pattern": "^k"]])
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var count = 0
+                    for round in 0..<200 {
+                        count += patterned.validate(["layer-\(round)", "Bad\(worker)"]).count
+                    }
+                    return count
+                }
+            }
+            var total = 0
+            for await count in group { total += count }
+            return total
+        }
+        #expect(failures == 8 * 200)
     }
 }
 

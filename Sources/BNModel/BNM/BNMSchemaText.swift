@@ -143,7 +143,7 @@ extension BNMSchema {
       "items": {
         "$ref": "#/$defs/tensor"
       },
-      "description": "Every tensor in the data section, in ascending offset order as written. Always the manifest's last member as written."
+      "description": "Every tensor in the data section, in data order (ascending offsets). Always the manifest's last member as written."
     }
   },
   "required": [
@@ -741,7 +741,7 @@ extension BNMSchema {
           "minimum": 0,
           "maximum": 9007199254740992,
           "multipleOf": 64,
-          "description": "Byte offset from the start of the data section; a multiple of 64. Sorted by offset, the first tensor is at 0 and each next one at the previous end rounded up to 64."
+          "description": "Byte offset from the start of the data section; a multiple of 64. In table order, the first tensor is at 0 and each next one at the previous one's end rounded up to 64 (no holes, no overlap, no reordering)."
         },
         "length": {
           "type": "integer",

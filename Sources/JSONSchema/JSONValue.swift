@@ -321,3 +321,60 @@ struct JSONNumber: Sendable {
         return floor == double ? .equal : .less
     }
 }
+
+/// A JSON value hashed and compared under ``JSONValue/isJSONEqual(to:)``, so that sets and
+/// dictionaries can find JSON-equal values (`1` and `1.0`, objects in any key order) in
+/// constant time.
+struct JSONEqualityKey: Hashable {
+    let value: JSONValue
+
+    static func == (lhs: JSONEqualityKey, rhs: JSONEqualityKey) -> Bool {
+        lhs.value.isJSONEqual(to: rhs.value)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        Self.combine(value, into: &hasher)
+    }
+
+    private static func combine(_ value: JSONValue, into hasher: inout Hasher) {
+        switch value {
+        case .null:
+            hasher.combine(0)
+        case .bool(let bool):
+            hasher.combine(1)
+            hasher.combine(bool)
+        case .int(let int):
+            hasher.combine(2)
+            hasher.combine(int)
+        case .double(let double):
+            hasher.combine(2)
+            // A whole double equal to an Int64 must hash like that Int64.
+            if double.rounded(.towardZero) == double, double >= -9_223_372_036_854_775_808.0,
+                double < 9_223_372_036_854_775_808.0
+            {
+                hasher.combine(Int64(double))
+            } else {
+                hasher.combine(double)
+            }
+        case .string(let string):
+            hasher.combine(3)
+            hasher.combine(JSONKey(string))
+        case .array(let elements):
+            hasher.combine(4)
+            hasher.combine(elements.count)
+            for element in elements { combine(element, into: &hasher) }
+        case .object(let object):
+            hasher.combine(5)
+            hasher.combine(object.count)
+            // Order-independent: add up a hash per member.
+            var sum = 0
+            for (key, member) in object {
+                var memberHasher = Hasher()
+                memberHasher.combine(JSONKey(key))
+                combine(member, into: &memberHasher)
+                sum = sum &+ memberHasher.finalize()
+            }
+            hasher.combine(sum)
+        }
+    }
+}

@@ -204,15 +204,15 @@ struct SchemaEvaluator {
             }
         case .uniqueItems:
             if case .array(let elements) = instance {
-                outer: for first in elements.indices {
-                    for second in elements.indices where second > first {
-                        if elements[first].isJSONEqual(to: elements[second]) {
-                            fail("items at index \(first) and \(second) are equal, but uniqueItems is true")
-                            break outer
-                        }
+                var firstIndex: [JSONEqualityKey: Int] = [:]
+                for (offset, element) in elements.enumerated() {
+                    if let earlier = firstIndex.updateValue(offset, forKey: JSONEqualityKey(value: element)) {
+                        fail("items at index \(earlier) and \(offset) are equal, but uniqueItems is true")
+                        break
                     }
                 }
             }
+
         case .maxProperties(let limit):
             if case .object(let object) = instance, object.count > limit {
                 fail("object has \(object.count) properties, more than maxProperties \(limit)")

@@ -254,6 +254,18 @@ struct EvaluationTests {
         #expect(!shortChain.isValid("1"))
     }
 
+    @Test("uniqueItems is linear: 100 000 items, JSON equality (1 == 1.0, key order ignored)")
+    func uniqueItemsAtScale() throws {
+        let unique = try JSONSchema(["uniqueItems": true])
+        let numbers: [JSONValue] = (0..<100_000).map { .int(Int64($0)) }
+        #expect(unique.isValid(.array(numbers)))
+        #expect(unique.validate(.array(numbers + [.double(99_999.0)])).first?.message
+            == "items at index 99999 and 100000 are equal, but uniqueItems is true")
+        #expect(!unique.isValid([["a": 1, "b": [1.0]], ["b": [1], "a": 1.0]]))
+        #expect(unique.isValid([["a": 1], ["a": 2], ["b": 1], [1], [[1]], "1", 1.5, true, nil]))
+        #expect(!unique.isValid([-0.0, 0]))
+    }
+
     @Test("bytes and files: parse errors become schema errors; validate against a schema file")
     func entryPoints() throws {
         do {

@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
-"""A minimal .bnm v1 reader with numpy, written from docs/FORMAT.md alone.
-Usage: bnm_numpy.py FILE  -> one JSON line per tensor: [name, numpy dtype, shape, hex of bytes]."""
+"""A .bnm v1 reader with numpy, from docs/FORMAT.md alone. `load(path)` -> {name: ndarray}
+(bf16 as uint16 bit patterns: numpy has no bfloat16). As a script: one JSON line per tensor."""
 import json, struct, sys, zlib
 import numpy as np
 
-# bf16 is returned as its uint16 bit patterns: numpy has no bfloat16.
 DTYPES = {"f16": "<f2", "bf16": "<u2", "f32": "<f4", "f64": "<f8",
           "i8": "i1", "i16": "<i2", "i32": "<i4", "i64": "<i8", "u8": "u1"}
 
@@ -12,7 +11,6 @@ def need(ok, what):
     if not ok: raise ValueError(what)
 
 def load(path):
-    """Every tensor of the file as {name: ndarray}, checksums verified."""
     buf = open(path, "rb").read()
     need(buf[:8] == b"\x89BNM\r\n\x1a\n" and len(buf) >= 64, "not a .bnm file")
     major, minor, flags, m_off, m_len, d_off, d_len, m_crc = struct.unpack_from("<HHIQQQQI", buf, 8)
@@ -29,5 +27,5 @@ def load(path):
     return tensors
 
 if __name__ == "__main__":
-    for name, array in load(sys.argv[1]).items():
+    for name, array in load(sys.argv[1]).items():  # [name, numpy dtype, shape, hex of bytes]
         print(json.dumps([name, array.dtype.str, list(array.shape), array.tobytes().hex()]))

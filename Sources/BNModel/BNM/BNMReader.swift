@@ -306,7 +306,9 @@ public final class BNMFile: Sendable {
         }
         _ = try model(verifyChecksums: true)
         let bytes = mapping.bytes
-        var gaps: [Range<Int>] = [BNMHeader.size..<Int(header.manifestOffset)]
+        // Bytes 64..<manifest_offset and the reserved header bytes are zero in the minor
+        // versions this library knows; a newer minor may use them.
+        var gaps: [Range<Int>] = header.minor <= BNMHeader.currentMinor ? [BNMHeader.size..<Int(header.manifestOffset)] : []
         gaps.append(Int(header.manifestOffset + header.manifestLength)..<dataOffset)
         var end = 0
         for entry in manifest.tensors {

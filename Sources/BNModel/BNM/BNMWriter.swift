@@ -16,8 +16,10 @@ import JSONSchema
 /// has to be held whole.
 ///
 /// Output goes to a temporary file in the destination's folder, is `fsync`ed and renamed over
-/// the destination; on any failure the temporary file is removed and the destination is left as
-/// it was. The bytes depend only on the model: writing the same model twice gives identical files.
+/// the destination; on any failure before the rename the temporary file is removed and the
+/// destination is left as it was. (Only the final `fsync` of the folder, which makes the rename
+/// durable, can fail after the new file is in place; it is reported as `.io` all the same.)
+/// The bytes depend only on the model: writing the same model twice gives identical files.
 public enum BNMWriter {
     /// Writes `model` to `path`, replacing any existing file.
     public static func write(_ model: Model, to path: String, chunkSize: Int = 4 << 20) throws(BNMError) {

@@ -3,6 +3,14 @@ import Foundation
 /// Runs `python3` for the interoperability tests (numpy reader, jsonschema validation).
 /// Needs python3 with numpy and jsonschema, which scripts/setup.sh installs and CI has.
 enum Python {
+    /// Holds the stderr bytes read on another thread.
+    final class ErrorBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+        func set(_ value: Data) { lock.withLock { data = value } }
+        func get() -> Data { lock.withLock { data } }
+    }
+
     struct Result {
         var status: Int32
         var stdout: String
@@ -23,10 +31,16 @@ enum Python {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read before waiting so that a full pipe cannot deadlock the child.
+        // Drain stderr on another thread while reading stdout here, so that neither pipe can
+        // fill up and block the child.
+        let errorReader = err.fileHandleForReading
+        let errorData = ErrorBox()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { errorData.set(errorReader.readDataToEndOfFile()) }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         process.waitUntilExit()
+        let errData = errorData.get()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }

@@ -354,3 +354,41 @@ struct PatternTests {
         #expect(try JSONSchema(["patternProperties": [#"^x-\d$"#: false]]).isValid(["x-٣": 1]))
     }
 }
+
+@Suite("URI references and JSON Pointers")
+struct ReferenceSyntaxTests {
+    /// RFC 3986 §5.4.1 and §5.4.2, base "http://a/b/c/d;p?q".
+    @Test("RFC 3986 reference resolution", arguments: [
+        ("g:h", "g:h"), ("g", "http://a/b/c/g"), ("./g", "http://a/b/c/g"), ("g/", "http://a/b/c/g/"),
+        ("/g", "http://a/g"), ("//g", "http://g"), ("?y", "http://a/b/c/d;p?y"), ("g?y", "http://a/b/c/g?y"),
+        ("#s", "http://a/b/c/d;p?q#s"), ("g#s", "http://a/b/c/g#s"), (";x", "http://a/b/c/;x"),
+        ("", "http://a/b/c/d;p?q"), (".", "http://a/b/c/"), ("..", "http://a/b/"), ("../g", "http://a/b/g"),
+        ("../..", "http://a/"), ("../../g", "http://a/g"), ("../../../g", "http://a/g"), ("/./g", "http://a/g"),
+        ("/../g", "http://a/g"), ("g.", "http://a/b/c/g."), ("..g", "http://a/b/c/..g"),
+        ("./../g", "http://a/b/g"), ("g/./h", "http://a/b/c/g/h"), ("g/../h", "http://a/b/c/h"),
+    ])
+    func resolution(reference: String, expected: String) {
+        let base = URIReference("http://a/b/c/d;p?q")
+        #expect(URIReference(reference).resolved(against: base).description == expected)
+    }
+
+    @Test("URNs and fragments")
+    func urns() {
+        let base = URIReference("urn:uuid:deadbeef-1234-ffff-ffff-4321feebdaed")
+        #expect(URIReference("#/$defs/a").resolved(against: base).description == "urn:uuid:deadbeef-1234-ffff-ffff-4321feebdaed#/$defs/a")
+        #expect(URIReference("urn:x#y").fragment == "y")
+    }
+
+    @Test("JSON Pointer tokens")
+    func pointers() {
+        #expect(JSONPointer.tokens("") == [])
+        #expect(JSONPointer.tokens("/a~1b/~0c/") == ["a/b", "~c", ""])
+        #expect(JSONPointer.tokens("a") == nil)
+        #expect(JSONPointer.tokens("/~2") == nil)
+        #expect(JSONPointer.string(["a/b", "~c"]) == "/a~1b/~0c")
+        #expect(JSONPointer.resolve(["a", "1"], in: ["a": [10, 20]]) == 20)
+        #expect(JSONPointer.resolve(["a", "01"], in: ["a": [10, 20]]) == nil)
+        #expect(percentDecoded("with%20space%25") == "with space%")
+        #expect(percentDecoded("bad%2") == nil)
+    }
+}

@@ -157,7 +157,7 @@ struct GraphBuilder {
             let name = weights.contains { $0.name == "depthwise_kernel" } ? "depthwise_kernel" : "kernel"
             let kernel = try take(name)
             try expectShape(kernel, name, kernelSize + [shape[0], multiplier])
-            tensors.append(NamedTensor(role: .kernel, tensor: try KerasPermutation.depthwiseKernel(kernel)))
+            tensors.append(NamedTensor(role: .depthwiseKernel, tensor: try KerasPermutation.depthwiseKernel(kernel)))
             if useBias {
                 let bias = try take("bias")
                 try expectShape(bias, "bias", [shape[0] * multiplier])

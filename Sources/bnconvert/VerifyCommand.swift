@@ -1,2 +1,60 @@
 import ArgumentParser
-struct VerifyCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "verify") }
+import BNModel
+import Foundation
+import KerasHDF5
+
+/// `bnconvert verify out.bnm --input x.npy --expect y.npy`: the parity check. Runs the
+/// reference forward pass over the file's native tensors on the batch Keras was given and
+/// compares with what Keras' `predict` returned.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Prove a .bnm against Keras' own predictions (numpy allclose: |a − b| ≤ atol + rtol·|b|).",
+        discussion: "Exit 0 when every element is within tolerance, 1 when any is not, 2 when an input is unusable."
+    )
+
+    @Argument(help: "The converted .bnm file.")
+    var model: String
+
+    @Option(name: .long, help: "The input batch as Keras takes it (.npy; NHWC for a channels_last model).")
+    var input: String
+
+    @Option(name: .long, help: "What Keras' predict returned for that batch (.npy).")
+    var expect: String
+
+    @Option(name: .long, help: "Relative tolerance.")
+    var rtol: Double = 1e-4
+
+    @Option(name: .long, help: "Absolute tolerance.")
+    var atol: Double = 1e-5
+
+    func validate() throws {
+        guard rtol >= 0, atol >= 0, rtol.isFinite, atol.isFinite else {
+            throw ValidationError("--rtol and --atol must be finite and non-negative")
+        }
+    }
+
+    func run() throws {
+        let comparison: Comparison
+        let output: String
+        do {
+            let file = try BNMFile(path: model)
+            let loaded = try file.model(verifyChecksums: true)
+            output = loaded.outputs.first ?? "?"
+            comparison = try KerasParity.compare(
+                model: loaded, kerasInput: try NPY.read(input), kerasExpected: try NPY.read(expect), rtol: rtol, atol: atol)
+        } catch {
+            Console.error("\(error)")
+            throw ExitStatus.unusableInput
+        }
+        print("output \(output): \(comparison.count) values, worst absolute error \(comparison.worstAbsoluteError), "
+            + "worst relative error \(comparison.worstRelativeError) (rtol \(rtol), atol \(atol))")
+        if comparison.passed {
+            print("PASS: every value is within tolerance")
+        } else {
+            print("FAIL: \(comparison.violationCount) of \(comparison.count) values are out of tolerance"
+                + (comparison.worstViolationIndex.map { ", worst at flat index \($0)" } ?? ""))
+            throw ExitStatus.checkFailed
+        }
+    }
+}

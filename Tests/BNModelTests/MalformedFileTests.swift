@@ -345,3 +345,33 @@ struct MalformedFileTests {
         }
     }
 }
+
+@Suite("Error messages")
+struct ErrorMessageTests {
+    @Test("messages name the file, the tensor or field, and say what to do")
+    func messages() throws {
+        let checksum = BNMError.checksumMismatch(path: "/m/a.bnm", tensor: "conv1/kernel", expected: 0xABCD, actual: 0x1234)
+        #expect(checksum.description == "/m/a.bnm: tensor 'conv1/kernel' is damaged (CRC-32 is 00001234, stored 0000abcd)")
+        #expect(checksum.localizedDescription == checksum.description)
+        let schema = BNMError.manifestSchema(path: "a.bnm", pointer: "/tensors/0/dtype", message: "is required but missing")
+        #expect(schema.description == "a.bnm: manifest field '/tensors/0/dtype' is required but missing")
+        let text = BNMError.textModeDamage(path: "a.bnm", detail: "CR LF was converted to LF")
+        #expect(text.description.contains("binary mode"))
+        let major = BNMError.unsupportedMajorVersion(path: "a.bnm", found: 2, supported: 1)
+        #expect(major.description.contains("newer bnconvert"))
+        #expect(BNMError.io(path: "x.bnm", operation: "open", errno: ENOENT).description.contains("No such file"))
+        #expect(BNMError.badMagic(path: "x", found: [0x47, 0x49]).description == "x: not a .bnm file (first bytes 47 49)")
+    }
+
+    @Test("URL overloads and tensor(named:) on an opened file")
+    func urlAndLookup() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let url = folder.url.appendingPathComponent("u.bnm")
+        try BNMWriter.write(TestModels.handMade(), to: url)
+        let file = try BNMFile(url: url)
+        #expect(try file.tensor(named: "bn1/gamma").shape == [1, 4, 1, 1])
+        #expect(throws: BNMError.self) { try file.tensor(named: "bn1/gamma#2") }
+        #expect(file.manifestText.hasPrefix("{\"format\":\"bnm\""))
+    }
+}

@@ -22,6 +22,8 @@ public final class BNMFile: Sendable {
     let dataOffset: Int
     /// The model with zero-copy tensors, built and validated at open.
     private let structure: Model
+    /// Position of each tensor in `manifest.tensors`, by name.
+    private let tensorIndex: [String: Int]
 
     /// Opens, maps and checks the file at `path`.
     public init(path: String) throws(BNMError) {
@@ -57,6 +59,7 @@ public final class BNMFile: Sendable {
         try Self.checkTensorTable(manifest.tensors, dataLength: Int(header.dataLength), path: path)
         try Self.checkReferences(manifest, path: path)
         structure = try Self.buildModel(manifest, mapping: mapping, dataOffset: dataOffset, path: path)
+        tensorIndex = Dictionary(uniqueKeysWithValues: manifest.tensors.enumerated().map { ($0.element.name, $0.offset) })
     }
 
     // MARK: Header
@@ -199,8 +202,8 @@ public final class BNMFile: Sendable {
 
     /// The tensor called `name`, as a zero-copy view of the mapped file.
     public func tensor(named name: String) throws(BNMError) -> Tensor {
-        guard let entry = manifest.tensor(named: name) else { throw .noSuchTensor(path: path, tensor: name) }
-        return try tensor(entry)
+        guard let index = tensorIndex[name] else { throw .noSuchTensor(path: path, tensor: name) }
+        return try tensor(manifest.tensors[index])
     }
 
     func tensor(_ entry: BNMTensorEntry) throws(BNMError) -> Tensor {

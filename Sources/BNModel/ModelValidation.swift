@@ -1,8 +1,8 @@
 extension Model {
     /// Checks the rules every model must keep before it is written or after it is read:
     /// unique layer names, inbound names that refer to earlier layers (topological order),
-    /// inputs and outputs that exist, attribute arities (`[h, w]` pairs, 4-element padding),
-    /// unique roles per layer, and the batch-norm convention: `gamma`, `beta`, `mean` and
+    /// inputs and outputs that exist, attribute values (`[h, w]` pairs ≥ 1, 4-element padding ≥ 0,
+    /// counts ≥ 1, axes in -8...8, one -1 at most in a reshape), non-empty unique roles per layer, and the batch-norm convention: `gamma`, `beta`, `mean` and
     /// `variance` all present, floating point, rank 4 and `[1, C, 1, 1]` (spatial) or
     /// `[1, C, H, W]` (per-activation), agreeing with `outputShape` when it is known.
     public func validate() throws(ModelError) {
@@ -24,8 +24,25 @@ extension Model {
 
     private static func validate(_ layer: Layer) throws(ModelError) {
         var roles = Set<TensorRole>()
-        for named in layer.tensors where !roles.insert(named.role).inserted {
-            throw .duplicateRole(layer: layer.name, role: named.role.rawValue)
+        for named in layer.tensors {
+            guard !named.role.rawValue.isEmpty else {
+                throw .invalidAttribute(layer: layer.name, field: "tensors", message: "has a tensor with an empty role")
+            }
+            guard roles.insert(named.role).inserted else { throw .duplicateRole(layer: layer.name, role: named.role.rawValue) }
+        }
+        if let shape = layer.outputShape, !shape.allSatisfy({ $0 >= 0 }) {
+            throw .invalidAttribute(layer: layer.name, field: "output_shape", message: "must not have negative dimensions, got \(shape)")
+        }
+        func positive(_ field: String, _ value: Int) throws(ModelError) {
+            guard value >= 1 else { throw .invalidAttribute(layer: layer.name, field: field, message: "must be at least 1, got \(value)") }
+        }
+        func axis(_ field: String, _ value: Int) throws(ModelError) {
+            guard (-8...8).contains(value) else {
+                throw .invalidAttribute(layer: layer.name, field: field, message: "must be a native axis in -8...8, got \(value)")
+            }
+        }
+        func activation(_ value: Activation) throws(ModelError) {
+            if case .softmax(let softmaxAxis) = value { try axis("activation.axis", softmaxAxis) }
         }
         func pair(_ field: String, _ values: [Int], minimum: Int = 1) throws(ModelError) {
             guard values.count == 2, values.allSatisfy({ $0 >= minimum }) else {
@@ -43,18 +60,32 @@ extension Model {
                 throw .invalidAttribute(layer: layer.name, field: "shape", message: "must not have negative dimensions, got \(shape)")
             }
         case .conv2d(let config):
+            try positive("filters", config.filters); try activation(config.activation)
             try pair("kernel_size", config.kernelSize); try pair("strides", config.strides)
             try pair("dilation", config.dilation); try padding(config.padding)
         case .depthwiseConv2d(let config):
+            try positive("depth_multiplier", config.depthMultiplier); try activation(config.activation)
             try pair("kernel_size", config.kernelSize); try pair("strides", config.strides)
             try pair("dilation", config.dilation); try padding(config.padding)
         case .separableConv2d(let config):
+            try positive("filters", config.filters); try positive("depth_multiplier", config.depthMultiplier)
+            try activation(config.activation)
             try pair("kernel_size", config.kernelSize); try pair("strides", config.strides)
             try pair("dilation", config.dilation); try padding(config.padding)
         case .maxPool2d(let config), .avgPool2d(let config):
             try pair("pool_size", config.poolSize); try pair("strides", config.strides); try padding(config.padding)
         case .zeroPadding2d(let values):
             try padding(values)
+        case .dense(let config):
+            try positive("units", config.units); try activation(config.activation)
+        case .activation(let value):
+            try activation(value)
+        case .concatenate(let value):
+            try axis("axis", value)
+        case .reshape(let targetShape):
+            guard targetShape.allSatisfy({ $0 >= -1 }), targetShape.filter({ $0 == -1 }).count <= 1 else {
+                throw .invalidAttribute(layer: layer.name, field: "target_shape", message: "must be dimensions ≥ 0 with at most one -1, got \(targetShape)")
+            }
         case .batchNorm(let config):
             try validateBatchNorm(layer, config)
         default:

@@ -38,7 +38,7 @@ extension Activation {
                 negativeSlope: try object.double("negative_slope"), threshold: try object.double("threshold"))
         case "sigmoid": self = .sigmoid
         case "tanh": self = .tanh
-        case "softmax": self = .softmax(axis: try object.int("axis", minimum: -8))
+        case "softmax": self = .softmax(axis: try object.int("axis", minimum: -8, maximum: 8))
         case "hard_sigmoid": self = .hardSigmoid
         case "hard_sigmoid_legacy": self = .hardSigmoidLegacy
         case "swish": self = .swish
@@ -164,7 +164,7 @@ extension LayerOp {
         case "add":
             self = .add
         case "concatenate":
-            self = .concatenate(axis: try a.int("axis", minimum: -8))
+            self = .concatenate(axis: try a.int("axis", minimum: -8, maximum: 8))
         case "zero_padding2d":
             self = .zeroPadding2d(padding: try a.intArray("padding", count: 4))
         case "dropout":

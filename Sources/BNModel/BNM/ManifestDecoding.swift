@@ -61,8 +61,8 @@ struct ManifestObject {
         return flag
     }
 
-    mutating func int(_ key: String, minimum: Int = 0) throws(ManifestIssue) -> Int {
-        try Self.int(value(key), path(key), minimum: minimum)
+    mutating func int(_ key: String, minimum: Int = 0, maximum: Int = BNMHeader.maxManifestInteger) throws(ManifestIssue) -> Int {
+        try Self.int(value(key), path(key), minimum: minimum, maximum: maximum)
     }
 
     mutating func double(_ key: String) throws(ManifestIssue) -> Double {
@@ -113,13 +113,15 @@ struct ManifestObject {
         return text
     }
 
-    /// An integer written without fraction or exponent, in `minimum...2^53`.
-    static func int(_ value: JSONValue, _ pointer: String, minimum: Int) throws(ManifestIssue) -> Int {
+    /// An integer written without fraction or exponent, in `minimum...maximum` (at most 2^53).
+    static func int(_ value: JSONValue, _ pointer: String, minimum: Int,
+                    maximum: Int = BNMHeader.maxManifestInteger) throws(ManifestIssue) -> Int {
         guard case .int(let number) = value else {
             throw ManifestIssue(pointer: pointer, message: "must be an integer, found \(value.typeName)")
         }
-        guard number >= Int64(minimum), number <= Int64(BNMHeader.maxManifestInteger) else {
-            throw ManifestIssue(pointer: pointer, message: "is \(number), outside \(minimum)...2^53")
+        guard number >= Int64(minimum), number <= Int64(maximum) else {
+            let upper = maximum == BNMHeader.maxManifestInteger ? "2^53" : "\(maximum)"
+            throw ManifestIssue(pointer: pointer, message: "is \(number), outside \(minimum)...\(upper)")
         }
         return Int(number)
     }

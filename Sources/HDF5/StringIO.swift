@@ -14,7 +14,7 @@ enum StringIO {
             switch encoding.length {
             case .variable:
                 var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-                try pointers.withUnsafeMutableBytes { raw in
+                _ = try pointers.withUnsafeMutableBytes { raw in
                     try Library.call(site) { readCall(memoryType.id, raw.baseAddress!) }
                 }
                 defer {
@@ -29,7 +29,7 @@ enum StringIO {
                 }
             case let .fixed(size):
                 var bytes = [CChar](repeating: 0, count: count * size)
-                try bytes.withUnsafeMutableBytes { raw in
+                _ = try bytes.withUnsafeMutableBytes { raw in
                     try Library.call(site) { readCall(memoryType.id, raw.baseAddress!) }
                 }
                 return try (0..<count).map { index in

@@ -69,3 +69,42 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// The same elements with a new shape of the same element count (row-major order kept).
+    /// Never copies: the storage, whatever its kind, is shared.
+    ///
+    /// With `permuted(_:)` this expresses every layout change, e.g. a Keras dense kernel after a
+    /// flatten, `[H·W·C, out]` → `reshaped([H, W, C, out])` → `permuted([3, 2, 0, 1])` →
+    /// `reshaped([out, C·H·W])`.
+    public func reshaped(_ newShape: [Int]) throws(TensorError) -> Tensor {
+        guard newShape.allSatisfy({ $0 >= 0 }) else { throw .negativeDimension(shape: newShape) }
+        guard let count = Checked.product(newShape) else { throw .shapeOverflow(shape: newShape, dtype: dtype) }
+        guard count == elementCount else { throw .elementCountMismatch(expected: elementCount, actual: count) }
+        return try Tensor(dtype: dtype, shape: newShape, storage: storage)
+    }
+
+    /// A tensor of `shape` with every element `value`, converted to `dtype` (rounded to nearest
+    /// for the float types, truncated toward zero for the integers; the value must fit).
+    /// Used e.g. to materialise the ones and zeros of a batch norm whose source lacked γ or β.
+    public static func filled(with value: Double, dtype: DType, shape: [Int]) throws(TensorError) -> Tensor {
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw .negativeDimension(shape: shape) }
+        guard let count = Checked.product(shape), Checked.byteCount(dtype: dtype, shape: shape) != nil else {
+            throw .shapeOverflow(shape: shape, dtype: dtype)
+        }
+        func repeated<T: TensorElement>(_ element: T) throws(TensorError) -> Tensor {
+            try Tensor(values: [T](repeating: element, count: count), shape: shape)
+        }
+        switch dtype {
+        case .f16: return try repeated(Float16(value))
+        case .bf16: return try repeated(BFloat16(Float(value)))
+        case .f32: return try repeated(Float(value))
+        case .f64: return try repeated(value)
+        case .i8: return try repeated(Int8(value))
+        case .i16: return try repeated(Int16(value))
+        case .i32: return try repeated(Int32(value))
+        case .i64: return try repeated(Int64(value))
+        case .u8: return try repeated(UInt8(value))
+        }
+    }
+}

@@ -113,3 +113,28 @@ struct TensorTests {
         #expect(TensorRole.other("kernel") == .kernel)
     }
 }
+
+@Suite("Tensor helpers")
+struct TensorHelperTests {
+    @Test("reshaped shares storage; a dense-after-flatten kernel goes HWC rows → CHW rows")
+    func reshapeAndFlattenOrder() throws {
+        // Keras kernel [H·W·C, out] with H=2, W=1, C=3, out=1; row r holds the value r.
+        let keras = try Tensor(float32: (0..<6).map(Float.init), shape: [6, 1])
+        let native = try keras.reshaped([2, 1, 3, 1]).permuted([3, 2, 0, 1]).reshaped([1, 6])
+        // Native row index c·H·W + h·W + w takes Keras row (h·W + w)·C + c.
+        #expect(try native.floats() == [0, 3, 1, 4, 2, 5])
+        #expect(throws: TensorError.elementCountMismatch(expected: 6, actual: 8)) { try keras.reshaped([2, 4]) }
+        let lazy = try Tensor(dtype: .u8, shape: [4], source: InMemorySource(bytes: [1, 2, 3, 4]))
+        guard case .lazy = try lazy.reshaped([2, 2]).storage else { Issue.record("reshape copied"); return }
+    }
+
+    @Test("filled makes ones and zeros in every dtype")
+    func filled() throws {
+        #expect(try Tensor.filled(with: 1, dtype: .f32, shape: [1, 3, 1, 1]).floats() == [1, 1, 1])
+        #expect(try Tensor.filled(with: 1, dtype: .f16, shape: [2]).floats() == [1, 1])
+        #expect(try Tensor.filled(with: 1, dtype: .bf16, shape: [2]).values(as: BFloat16.self).map(\.bitPattern) == [0x3F80, 0x3F80])
+        #expect(try Tensor.filled(with: 0, dtype: .f64, shape: [0]).elementCount == 0)
+        #expect(try Tensor.filled(with: 7, dtype: .i64, shape: [2]).values(as: Int64.self) == [7, 7])
+        #expect(try Tensor.filled(with: 255, dtype: .u8, shape: []).values(as: UInt8.self) == [255])
+    }
+}

@@ -85,12 +85,16 @@ extension Tensor {
     }
 
     /// A tensor of `shape` with every element `value`, converted to `dtype` (rounded to nearest
-    /// for the float types, truncated toward zero for the integers; the value must fit).
+    /// for the float types, truncated toward zero for the integers, throwing `valueOutOfRange` when it does not fit).
     /// Used e.g. to materialise the ones and zeros of a batch norm whose source lacked γ or β.
     public static func filled(with value: Double, dtype: DType, shape: [Int]) throws(TensorError) -> Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else { throw .negativeDimension(shape: shape) }
         guard let count = Checked.product(shape), Checked.byteCount(dtype: dtype, shape: shape) != nil else {
             throw .shapeOverflow(shape: shape, dtype: dtype)
+        }
+        func integer<T: FixedWidthInteger>(_: T.Type) throws(TensorError) -> T {
+            guard let result = T(exactly: value.rounded(.towardZero)) else { throw .valueOutOfRange(value: value, dtype: dtype) }
+            return result
         }
         func repeated<T: TensorElement>(_ element: T) throws(TensorError) -> Tensor {
             try Tensor(values: [T](repeating: element, count: count), shape: shape)
@@ -100,11 +104,11 @@ extension Tensor {
         case .bf16: return try repeated(BFloat16(Float(value)))
         case .f32: return try repeated(Float(value))
         case .f64: return try repeated(value)
-        case .i8: return try repeated(Int8(value))
-        case .i16: return try repeated(Int16(value))
-        case .i32: return try repeated(Int32(value))
-        case .i64: return try repeated(Int64(value))
-        case .u8: return try repeated(UInt8(value))
+        case .i8: return try repeated(integer(Int8.self))
+        case .i16: return try repeated(integer(Int16.self))
+        case .i32: return try repeated(integer(Int32.self))
+        case .i64: return try repeated(integer(Int64.self))
+        case .u8: return try repeated(integer(UInt8.self))
         }
     }
 }

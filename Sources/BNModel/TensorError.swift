@@ -14,6 +14,8 @@ public enum TensorError: Error, Sendable, Equatable, CustomStringConvertible {
     case dtypeMismatch(expected: [DType], actual: DType)
     /// A lazy source was asked for bytes outside `0..<byteCount`.
     case sourceRangeOutOfBounds(offset: Int, count: Int, byteCount: Int)
+    /// A value does not fit the integer dtype it was to be stored as.
+    case valueOutOfRange(value: Double, dtype: DType)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum TensorError: Error, Sendable, Equatable, CustomStringConvertible {
             return "tensor has dtype \(actual.rawValue), expected one of \(expected.map(\.rawValue))"
         case .sourceRangeOutOfBounds(let offset, let count, let byteCount):
             return "read of \(count) bytes at offset \(offset) is outside the source's \(byteCount) bytes"
+        case .valueOutOfRange(let value, let dtype):
+            return "\(value) does not fit in \(dtype.rawValue)"
         }
     }
 }

@@ -136,5 +136,7 @@ struct TensorHelperTests {
         #expect(try Tensor.filled(with: 0, dtype: .f64, shape: [0]).elementCount == 0)
         #expect(try Tensor.filled(with: 7, dtype: .i64, shape: [2]).values(as: Int64.self) == [7, 7])
         #expect(try Tensor.filled(with: 255, dtype: .u8, shape: []).values(as: UInt8.self) == [255])
+        #expect(throws: TensorError.valueOutOfRange(value: 300, dtype: .i8)) { try Tensor.filled(with: 300, dtype: .i8, shape: [1]) }
+        #expect(throws: TensorError.self) { try Tensor.filled(with: .nan, dtype: .i32, shape: [1]) }
     }
 }

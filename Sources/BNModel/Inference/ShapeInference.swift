@@ -98,8 +98,8 @@ public enum ShapeInference {
         case .zeroPadding2d(let padding):
             let input = try rules.map(inputs)
             try rules.padding(padding)
-            let height = try rules.add(input[1], padding[0] + padding[1], "padded height")
-            let width = try rules.add(input[2], padding[2] + padding[3], "padded width")
+            let height = try rules.add(rules.add(input[1], padding[0], "padded height"), padding[1], "padded height")
+            let width = try rules.add(rules.add(input[2], padding[2], "padded width"), padding[3], "padded width")
             return [input[0], height, width]
         case .unmapped(let className, _):
             throw .unmappedLayer(layer: name, className: className)

@@ -79,6 +79,9 @@ struct ShapeInferenceTests {
         #expect(throws: ShapeError.overflow(layer: "", kind: "conv2d", what: "padded height")) {
             try ShapeInference.outputShape(of: .conv2d(huge), inputs: [[1, 8, 8]])
         }
+        #expect(throws: ShapeError.overflow(layer: "", kind: "zero_padding2d", what: "padded width")) {
+            try ShapeInference.outputShape(of: .zeroPadding2d(padding: [0, 0, Int.max, Int.max]), inputs: [[1, 8, 8]])
+        }
         #expect(throws: ShapeError.overflow(layer: "", kind: "flatten", what: "the input's element count")) {
             try ShapeInference.outputShape(of: .flatten, inputs: [[Int.max, 2]])
         }

@@ -14,7 +14,7 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "A .bnm or Keras .h5 file.")
     var file: String
 
-    @Flag(name: .long, help: "Print the .bnm manifest as JSON.")
+    @Flag(name: .long, help: "Print JSON: a .bnm's manifest, or a .h5's structure (schemas/keras-h5.schema.json).")
     var json = false
 
     @Option(name: .long, help: "Architecture JSON for a weights-only Keras file.")
@@ -29,6 +29,8 @@ struct InspectCommand: ParsableCommand {
                 } else {
                     printManifest(bnm.manifest)
                 }
+            } else if json {
+                print(try HDF5JSONView.describe(path: file).serialized(pretty: true))
             } else {
                 let architecture = try config.map { try String(contentsOfFile: $0, encoding: .utf8) }
                 let imported = try KerasImporter.read(

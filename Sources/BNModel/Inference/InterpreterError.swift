@@ -20,8 +20,9 @@ public enum InterpreterError: Error, Sendable, Equatable, CustomStringConvertibl
     case valueCount(name: String, shape: [Int], count: Int)
     /// The inputs disagree on the batch size: `name` has `batch`, an earlier one `expected`.
     case batchSize(name: String, batch: Int, expected: Int)
-    /// A layer's output for this batch would have more elements than fit in `Int`.
-    case outputTooLarge(layer: String, shape: [Int])
+    /// A layer's output for this batch (`shape`, batch included) would have more elements than
+    /// `limit` (`ReferenceInterpreter.maximumElementCount`) or than fit in `Int`.
+    case outputTooLarge(layer: String, shape: [Int], limit: Int)
 
     public var description: String {
         switch self {
@@ -43,8 +44,8 @@ public enum InterpreterError: Error, Sendable, Equatable, CustomStringConvertibl
             return "input '\(name)' has shape \(shape) but holds \(count) values"
         case .batchSize(let name, let batch, let expected):
             return "input '\(name)' has batch size \(batch), another input has \(expected)"
-        case .outputTooLarge(let layer, let shape):
-            return "layer '\(layer)': an output of shape \(shape) has too many elements"
+        case .outputTooLarge(let layer, let shape, let limit):
+            return "layer '\(layer)': an output of shape \(shape) has more than \(limit) elements"
         }
     }
 }

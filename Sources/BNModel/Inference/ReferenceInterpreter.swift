@@ -9,11 +9,17 @@
 public struct ReferenceInterpreter: Sendable {
     /// The model with every layer's `outputShape` filled in by `ShapeInference.infer`.
     public let model: Model
+    /// The largest number of elements any layer's output may have for a batch; `run` refuses
+    /// larger ones (`.outputTooLarge`) instead of attempting an allocation that cannot succeed.
+    public let maximumElementCount: Int
     private let steps: [Step]
 
     /// Prepares `model`: checks every shape and tensor (`ShapeInference.infer`) and decodes the
     /// weights. Throws `.unsupportedLayer` when the model has an `unmapped` layer.
-    public init(model: Model) throws(InterpreterError) {
+    /// `maximumElementCount` bounds each layer's output (default 2³⁰ floats, 4 GiB), so that a
+    /// hostile model (say a zero padding of a million pixels) fails with a reason.
+    public init(model: Model, maximumElementCount: Int = 1 << 30) throws(InterpreterError) {
+        self.maximumElementCount = maximumElementCount
         for layer in model.layers {
             if case .unmapped(let className, _) = layer.op {
                 throw .unsupportedLayer(layer: layer.name, className: className)
@@ -62,7 +68,15 @@ public struct ReferenceInterpreter: Sendable {
         var values: [String: NDArray] = [:]
         for step in steps {
             let shape = [batchSize] + step.outputShape
-            guard Checked.product(shape) != nil else { throw .outputTooLarge(layer: step.name, shape: shape) }
+            var produced = [shape]
+            if case .separable(let depthwise, _) = step.operation, shape.count == 4 {
+                produced.append([batchSize, depthwise.outChannels, shape[2], shape[3]])
+            }
+            for shape in produced {
+                guard let count = Checked.product(shape), count <= maximumElementCount else {
+                    throw .outputTooLarge(layer: step.name, shape: shape, limit: maximumElementCount)
+                }
+            }
             let output: NDArray
             if case .input = step.operation {
                 output = inputs[step.name] ?? NDArray(shape: shape, values: [])

@@ -118,7 +118,8 @@ func samePadding(_ input: [Int], kernel: [Int], strides: [Int], dilation: [Int] 
     }
 }
 
-/// The Keras-generated files, made once per test run in a temporary folder.
+/// The Keras-generated arrays, made once per test run: the script writes them to a temporary
+/// folder, they are read into memory and the folder is removed.
 final class KerasCrossCheck: Sendable {
     static let available: Bool = {
         guard let result = try? Python.run(["-c", "import keras"]) else { return false }
@@ -126,25 +127,35 @@ final class KerasCrossCheck: Sendable {
     }()
 
     static let shared = KerasCrossCheck()
-    let folder: String
+    /// File name without `.npy` → array.
+    let arrays: [String: NDArray]
     let failure: String?
 
     private init() {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("keras-crosscheck-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keras-crosscheck-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var arrays: [String: NDArray] = [:]
+        var failure: String?
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let result = try Python.run(["-c", Self.script, folder])
-            failure = result.status == 0 ? nil : result.stderr
+            if result.status == 0 {
+                for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".npy") {
+                    arrays[String(name.dropLast(4))] = try NPY.read(folder + "/" + name)
+                }
+            } else {
+                failure = result.stderr
+            }
         } catch {
             failure = "\(error)"
         }
+        self.arrays = arrays
+        self.failure = failure
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     func `case`(_ name: String) throws -> KerasCase {
         if let failure { throw KerasCrossCheckFailure(message: "the Keras script failed: \(failure)") }
-        return KerasCase(folder: folder, name: name)
+        return KerasCase(arrays: arrays, name: name)
     }
 
     static let script = #"""
@@ -226,12 +237,18 @@ struct KerasCrossCheckFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// One Keras model's files: `<name>.input.npy`, `<name>.expected.npy`, `<name>.<layer>.<i>.npy`.
+/// One Keras model's arrays: `<name>.input`, `<name>.expected`, `<name>.<layer>.<i>` (weights in
+/// `layer.get_weights()` order).
 struct KerasCase {
-    let folder: String
+    let arrays: [String: NDArray]
     let name: String
 
-    func array(_ suffix: String) throws -> NDArray { try NPY.read("\(folder)/\(name).\(suffix).npy") }
+    func array(_ suffix: String) throws -> NDArray {
+        guard let array = arrays["\(name).\(suffix)"] else {
+            throw KerasCrossCheckFailure(message: "the Keras script wrote no \(name).\(suffix).npy")
+        }
+        return array
+    }
     func weight(_ layer: String, _ index: Int) throws -> NDArray { try array("\(layer).\(index)") }
 
     /// A Keras weight as a tensor, optionally permuted to its native layout.

@@ -270,6 +270,12 @@ struct ReferenceInterpreterTests {
             try ReferenceInterpreter(model: badShape)
         }
 
+        // A hostile model: a zero padding of 100 000 pixels on every side needs 4·10¹⁰ floats.
+        let huge = Hand.chain(input: [1, 1, 1], [Layer(name: "pad", op: .zeroPadding2d(padding: [100_000, 100_000, 100_000, 100_000]))])
+        #expect(throws: InterpreterError.outputTooLarge(layer: "pad", shape: [1, 1, 200_001, 200_001], limit: 1 << 30)) {
+            try ReferenceInterpreter(model: huge).run(inputs: ["in": NDArray(shape: [1, 1, 1, 1], values: [1])])
+        }
+
         let twoInputs = Model(name: "two", inputs: ["a", "b"], outputs: ["sum"], layers: [
             Layer(name: "a", op: .input(shape: [2])), Layer(name: "b", op: .input(shape: [2])),
             Layer(name: "sum", op: .add, inbound: ["a", "b"]),

@@ -10,6 +10,11 @@ public enum InterpreterError: Error, Sendable, Equatable, CustomStringConvertibl
     case softmaxAxis(layer: String, axis: Int, rank: Int)
     /// A layer's tensor could not be decoded to float32 (e.g. its lazy source failed).
     case tensorRead(layer: String, role: String, reason: String)
+    /// The model's list of inputs and its `.input` layers disagree: `name` is listed but is not
+    /// an input layer, or is an input layer that is not listed.
+    case inputEndpoint(name: String, listed: Bool)
+    /// A name in the model's outputs is not a layer of the model.
+    case unknownOutput(name: String)
     /// `run` was not given an array for the model input `name`.
     case missingInput(name: String)
     /// `run` was given an array for `name`, which is not an input of the model.
@@ -34,6 +39,11 @@ public enum InterpreterError: Error, Sendable, Equatable, CustomStringConvertibl
             return "layer '\(layer)': softmax axis \(axis) is outside its output's \(rank) axes (batch included)"
         case .tensorRead(let layer, let role, let reason):
             return "layer '\(layer)': tensor '\(role)' could not be read as float32: \(reason)"
+        case .inputEndpoint(let name, let listed):
+            return listed ? "model input '\(name)' is not an input layer"
+                          : "input layer '\(name)' is not listed among the model's inputs, so no data can reach it"
+        case .unknownOutput(let name):
+            return "model output '\(name)' is not a layer of the model"
         case .missingInput(let name):
             return "no array was given for model input '\(name)'"
         case .unknownInput(let name):

@@ -15,7 +15,9 @@ public struct ReferenceInterpreter: Sendable {
     private let steps: [Step]
 
     /// Prepares `model`: checks every shape and tensor (`ShapeInference.infer`) and decodes the
-    /// weights. Throws `.unsupportedLayer` when the model has an `unmapped` layer.
+    /// weights. Throws `.unsupportedLayer` when the model has an `unmapped` layer, and
+    /// `.inputEndpoint` / `.unknownOutput` when the model's input and output lists do not match
+    /// its layers.
     /// `maximumElementCount` bounds each layer's output (default 2³⁰ floats, 4 GiB), so that a
     /// hostile model (say a zero padding of a million pixels) fails with a reason.
     public init(model: Model, maximumElementCount: Int = 1 << 30) throws(InterpreterError) {
@@ -27,6 +29,13 @@ public struct ReferenceInterpreter: Sendable {
         }
         let inferred: Model
         do { inferred = try ShapeInference.infer(model) } catch { throw .shape(error) }
+        for layer in inferred.layers {
+            if case .input = layer.op, !inferred.inputs.contains(layer.name) { throw .inputEndpoint(name: layer.name, listed: false) }
+        }
+        for name in inferred.inputs {
+            guard case .input? = inferred.layer(named: name)?.op else { throw .inputEndpoint(name: name, listed: true) }
+        }
+        for name in inferred.outputs where inferred.layer(named: name) == nil { throw .unknownOutput(name: name) }
         self.model = inferred
         var steps: [Step] = []
         var inputShapes: [String: [Int]] = [:]

@@ -35,6 +35,8 @@ public enum ShapeError: Error, Sendable, Equatable, CustomStringConvertible {
     case unmappedLayer(layer: String, className: String)
     /// A layer names an inbound layer that is not an earlier layer of the model.
     case unknownInbound(layer: String, inbound: String)
+    /// Two layers share a name, so inbound references would be ambiguous.
+    case duplicateLayerName(String)
     /// A tensor that the layer's kind and configuration require is absent.
     case missingTensor(layer: String, kind: String, role: String)
     /// The layer has a tensor its kind and configuration do not use (e.g. a bias with
@@ -79,6 +81,8 @@ public enum ShapeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(Self.subject("unmapped", layer)) (source class \(className)) has no recorded output shape, so shapes cannot be inferred past it"
         case .unknownInbound(let layer, let inbound):
             return "layer '\(layer)' takes input from '\(inbound)', which is not an earlier layer"
+        case .duplicateLayerName(let name):
+            return "two layers are named '\(name)'; layer names must be unique"
         case .missingTensor(let layer, let kind, let role):
             return "\(Self.subject(kind, layer)) has no '\(role)' tensor, which its configuration requires"
         case .unexpectedTensor(let layer, let kind, let role):

@@ -108,7 +108,7 @@ public enum ShapeInference {
 
     /// A copy of `model` with every layer's `outputShape` filled in, after checking each layer.
     ///
-    /// Promises, for every layer in order: its inbound layers come earlier; its output shape
+    /// Promises, for every layer in order: its name is unique; its inbound layers come earlier; its output shape
     /// follows from its inputs by `outputShape(of:named:inputs:)` and equals any shape the reader
     /// recorded; its tensors are floating point with the native shapes their roles imply
     /// (conv OIHW `[filters, inC, kh, kw]` with inC = input channels; depthwise
@@ -122,6 +122,7 @@ public enum ShapeInference {
         var shapes: [String: [Int]] = [:]
         for index in result.layers.indices {
             let layer = result.layers[index]
+            guard shapes[layer.name] == nil else { throw .duplicateLayerName(layer.name) }
             var inputs: [[Int]] = []
             for inbound in layer.inbound {
                 guard let shape = shapes[inbound] else { throw .unknownInbound(layer: layer.name, inbound: inbound) }

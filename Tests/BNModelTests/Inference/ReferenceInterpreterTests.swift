@@ -270,6 +270,19 @@ struct ReferenceInterpreterTests {
             try ReferenceInterpreter(model: badShape)
         }
 
+        var unlisted = Hand.chain(input: [2], [Layer(name: "act", op: .activation(.relu))])
+        unlisted.layers.append(Layer(name: "other", op: .input(shape: [2])))
+        #expect(throws: InterpreterError.inputEndpoint(name: "other", listed: false)) { try ReferenceInterpreter(model: unlisted) }
+        var notInput = Hand.chain(input: [2], [Layer(name: "act", op: .activation(.relu))])
+        notInput.inputs = ["in", "act"]
+        #expect(throws: InterpreterError.inputEndpoint(name: "act", listed: true)) { try ReferenceInterpreter(model: notInput) }
+        var noOutput = Hand.chain(input: [2], [Layer(name: "act", op: .activation(.relu))])
+        noOutput.outputs = ["missing"]
+        #expect(throws: InterpreterError.unknownOutput(name: "missing")) { try ReferenceInterpreter(model: noOutput) }
+        var duplicate = Hand.chain(input: [2], [Layer(name: "act", op: .activation(.relu)), Layer(name: "act", op: .activation(.relu))])
+        duplicate.outputs = ["act"]
+        #expect(throws: InterpreterError.shape(.duplicateLayerName("act"))) { try ReferenceInterpreter(model: duplicate) }
+
         // A hostile model: a zero padding of 100 000 pixels on every side needs 4·10¹⁰ floats.
         let huge = Hand.chain(input: [1, 1, 1], [Layer(name: "pad", op: .zeroPadding2d(padding: [100_000, 100_000, 100_000, 100_000]))])
         #expect(throws: InterpreterError.outputTooLarge(layer: "pad", shape: [1, 1, 200_001, 200_001], limit: 1 << 30)) {

@@ -29,9 +29,11 @@ struct Convolution: Sendable {
         let (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (outHeight, outWidth) = (outputShape[2], outputShape[3])
         let (kernelHeight, kernelWidth) = (kernelSize[0], kernelSize[1])
+        var output = [Float](repeating: 0, count: batch * outChannels * outHeight * outWidth)
+        // A depthwise conv over zero channels has zero groups and nothing to compute.
+        guard groups > 0, !output.isEmpty else { return NDArray(shape: outputShape, values: output) }
         let inPerGroup = channels / groups
         let outPerGroup = outChannels / groups
-        var output = [Float](repeating: 0, count: batch * outChannels * outHeight * outWidth)
         input.values.withUnsafeBufferPointer { x in
             kernel.withUnsafeBufferPointer { w in
                 output.withUnsafeMutableBufferPointer { y in

@@ -12,12 +12,13 @@ enum Pooling {
     }
 
     static func average(_ input: NDArray, config: Pool2DConfig, outputShape: [Int]) -> NDArray {
-        let windowSize = config.poolSize[0] * config.poolSize[1]
+        // In double: a window (mostly padding) may be larger than any array.
+        let windowSize = Double(config.poolSize[0]) * Double(config.poolSize[1])
         return window(input, config: config, outputShape: outputShape) { cells in
             guard !cells.isEmpty else { return 0 }
             var sum = 0.0
             for value in cells { sum += Double(value) }
-            return Float(sum / Double(config.countIncludesPadding ? windowSize : cells.count))
+            return Float(sum / (config.countIncludesPadding ? windowSize : Double(cells.count)))
         }
     }
 
@@ -59,7 +60,7 @@ enum Pooling {
         var output: [Float] = []
         output.reserveCapacity(batch * channels * outHeight * outWidth)
         var cells: [Float] = []
-        cells.reserveCapacity(config.poolSize[0] * config.poolSize[1])
+        cells.reserveCapacity(Swift.min(config.poolSize[0], height) * Swift.min(config.poolSize[1], width))
         for plane in 0..<(batch * channels) {
             let base = plane * height * width
             for oy in 0..<outHeight {

@@ -283,6 +283,20 @@ struct ReferenceInterpreterTests {
         duplicate.outputs = ["act"]
         #expect(throws: InterpreterError.shape(.duplicateLayerName("act"))) { try ReferenceInterpreter(model: duplicate) }
 
+        // Degenerate but valid: zero channels, and a window far larger than the data.
+        let empty = Hand.chain(input: [0, 3, 3], [
+            Layer(name: "dw", op: .depthwiseConv2d(DepthwiseConv2DConfig(kernelSize: [1, 1], useBias: false)),
+                  tensors: [NamedTensor(role: .depthwiseKernel, tensor: Hand.filled([0, 1, 1, 1]))]),
+        ])
+        #expect(try Hand.run(empty, NDArray(shape: [1, 0, 3, 3], values: [])) == NDArray(shape: [1, 0, 3, 3], values: []))
+        let big = 1 << 40
+        let vast = Hand.chain(input: [1, 1, 1], [
+            Layer(name: "p", op: .avgPool2d(Pool2DConfig(poolSize: [big, big], strides: [big, big], padding: [big - 1, 0, big - 1, 0],
+                                                         countIncludesPadding: true))),
+        ])
+        let averaged = try Hand.run(vast, NDArray(shape: [1, 1, 1, 1], values: [0x1p80]))
+        #expect(averaged.shape == [1, 1, 1, 1] && averaged.values == [1])
+
         // A hostile model: a zero padding of 100 000 pixels on every side needs 4·10¹⁰ floats.
         let huge = Hand.chain(input: [1, 1, 1], [Layer(name: "pad", op: .zeroPadding2d(padding: [100_000, 100_000, 100_000, 100_000]))])
         #expect(throws: InterpreterError.outputTooLarge(layer: "pad", shape: [1, 1, 200_001, 200_001], limit: 1 << 30)) {

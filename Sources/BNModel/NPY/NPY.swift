@@ -107,7 +107,9 @@ public enum NPY {
     /// 1.0's 16-bit length), which `numpy.load` reads unchanged.
     ///
     /// Atomic: the bytes go to a temporary file in the same folder, which is `fsync`ed and
-    /// renamed over `path`, so a reader never sees a half-written file.
+    /// renamed over `path` (then the folder is `fsync`ed), so a reader never sees a
+    /// half-written file; on failure the temporary file is removed and `path` is untouched.
+    /// The corresponding C functions are `open(2)`, `write(2)`, `fsync(2)`, `rename(2)`.
     public static func write(_ array: NDArray, to path: String) throws(NPYError) {
         let bytes = try encode(array, path: path)
         let folder: String
@@ -141,6 +143,14 @@ public enum NPY {
         if let failure {
             unlink(temporary)
             throw failure
+        }
+        // Make the rename itself durable. Some file systems cannot fsync a folder (EINVAL);
+        // the file's own data is already on disk then, so that is not an error.
+        let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard folderDescriptor >= 0 else { throw .io(path: path, operation: "open folder \(folder)", errno: errno) }
+        defer { close(folderDescriptor) }
+        if fsync(folderDescriptor) != 0, errno != EINVAL {
+            throw .io(path: path, operation: "fsync folder \(folder)", errno: errno)
         }
     }
 

@@ -217,6 +217,19 @@ struct NPYTests {
         #expect(throws: NPYError.io(path: "/nonexistent/x.npy", operation: "open", errno: ENOENT)) { try NPY.read("/nonexistent/x.npy") }
         #expect(throws: NPYError.self) { try NPY.write(NDArray(shape: [1], values: [1]), to: "/nonexistent/x.npy") }
         #expect(throws: NPYError.io(path: "/tmp", operation: "open (not a regular file)", errno: EINVAL)) { try NPY.read("/tmp") }
+
+        // A rename that fails (the destination is a folder) leaves no temporary file behind.
+        let folder = try ScratchFolder()
+        defer { try? folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("d.npy"), withIntermediateDirectories: false)
+        do {
+            try NPY.write(NDArray(shape: [1], values: [1]), to: folder.file("d.npy"))
+            Issue.record("writing over a folder succeeded")
+        } catch {
+            guard case .io(let path, let operation, _) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(path == folder.file("d.npy") && operation.hasPrefix("rename from "))
+        }
+        #expect(try folder.contents() == ["d.npy"])
     }
 
     @Test("Keras fixture inputs written by numpy read as float32 NHWC batches", .enabled(if: !kerasFixtureInputPaths().isEmpty))

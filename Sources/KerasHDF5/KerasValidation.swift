@@ -1,0 +1,168 @@
+import BNModel
+
+/// Validation of a Keras `.h5` file: the same findings as for any model (`Validator`), plus
+/// the defects the importer itself rejects, turned into findings with the same codes.
+///
+/// The importer stops at the first weight that does not fit (a BN of the wrong size, a missing
+/// or extra weight), because it cannot build the IR past it; that error is a *defect of the
+/// model* and becomes one finding at its layer and weight. Errors that mean the file cannot be
+/// used at all (not HDF5, truncated, no Keras layout, no architecture, an unsupported layer or
+/// dtype) are returned as `unusable` instead.
+public enum KerasValidation {
+    /// Validates the Keras file at `path` (any of the three layouts; weights-only files need
+    /// `options.architectureJSON`).
+    ///
+    /// Findings use Keras' vocabulary for tensors (`moving_mean`, `moving_variance`, `gamma`,
+    /// `kernel`, …) so that they can be found in the file with h5py; an `index` is a flat
+    /// row-major index into the tensor in its *native* layout (for spatial batch-norm
+    /// parameters and biases that is the Keras index too).
+    public static func validate(path: String, options: KerasImportOptions) -> (findings: [Finding], unusable: String?) {
+        let imported: KerasImport
+        do {
+            imported = try KerasImporter.read(path: path, options: options)
+        } catch let error as KerasError {
+            if let finding = finding(for: error, path: path, options: options) { return ([finding], nil) }
+            return ([], error.description)
+        } catch {
+            return ([], "\(path): \(error)")
+        }
+        let findings = Validator.validate(imported.model, file: path).map { finding -> Finding in
+            var renamed = finding
+            if let layer = finding.location.layer, let role = finding.location.tensor,
+               case .batchNorm? = imported.model.layer(named: layer)?.op {
+                renamed.location.tensor = kerasBatchNormName(role)
+            }
+            return renamed
+        }
+        return (findings, nil)
+    }
+
+    /// IR batch-norm roles as Keras names its variables.
+    static func kerasBatchNormName(_ role: String) -> String {
+        switch role {
+        case "mean": return "moving_mean"
+        case "variance": return "moving_variance"
+        default: return role
+        }
+    }
+
+    static let batchNormWeights: Set<String> = ["gamma", "beta", "moving_mean", "moving_variance"]
+
+    /// The finding a model defect the importer rejected stands for; nil when the error means
+    /// the file is unusable.
+    static func finding(for error: KerasError, path: String, options: KerasImportOptions) -> Finding? {
+        switch error {
+        case let .missingWeight(_, layer, weight):
+            let code: FindingCode = batchNormWeights.contains(weight) ? .bn001 : .ch005
+            return Finding(code, .init(file: path, layer: layer, tensor: weight),
+                           message: "layer '\(layer)' has no weight '\(weight)' in the file, which its configuration needs",
+                           hint: "the weight was lost in saving or editing; re-save the model from Keras")
+        case let .unexpectedWeights(_, layer, weights):
+            // One defect per file: the importer reports the first layer with extra weights.
+            let names = weights.map(variableName)
+            return Finding(.ch006, .init(file: path, layer: layer, tensor: names.first),
+                           message: "layer '\(layer)' holds weight\(names.count == 1 ? "" : "s") \(names.map { "'\($0)'" }.joined(separator: ", ")) that its configuration does not use (\(weights.joined(separator: ", ")))",
+                           hint: "an engine would ignore it silently; remove it from the file or fix the layer's configuration (e.g. use_bias)")
+        case let .weightShape(_, layer, weight, expected, found):
+            let className = layerClass(layer, path: path, options: options)
+            let code = weightShapeCode(className: className, weight: weight, expected: expected, found: found)
+            return Finding(code, .init(file: path, layer: layer, tensor: weight),
+                           message: weightShapeMessage(code, className: className, weight: weight, expected: expected, found: found),
+                           hint: weightShapeHint(code))
+        case let .invalidConfig(_, field, detail) where field.hasPrefix("layer '") && field.hasSuffix("'.inbound_nodes"):
+            // The importer's only message for a dangling inbound reference (see GraphBuilder.map).
+            let layer = String(field.dropFirst("layer '".count).dropLast("'.inbound_nodes".count))
+            return Finding(.ch001, .init(file: path, layer: layer),
+                           message: "layer '\(layer)': inbound_nodes \(detail)",
+                           hint: "fix inbound_nodes in the architecture, or restore the missing layer")
+        case .unknownLayout, .architectureRequired, .invalidConfig, .unsupportedLayer, .unsupportedDType, .inputShape, .hdf5:
+            return nil
+        }
+    }
+
+    /// `model/conv/kernel:0` → `kernel`: the variable name Keras gives the weight.
+    static func variableName(_ datasetPath: String) -> String {
+        let last = datasetPath.split(separator: "/").last.map(String.init) ?? datasetPath
+        return String(last.split(separator: ":").first ?? Substring(last))
+    }
+
+    /// Which rule a weight of the wrong shape breaks, from the layer's class and which
+    /// dimension differs (Keras layouts: conv HWIO `[kh, kw, in, out]`, depthwise
+    /// `[kh, kw, C, M]`, dense `[in, out]`, spatial BN `[C]`, per-activation BN `[1, H, W, C]`).
+    static func weightShapeCode(className: String?, weight: String, expected: [Int], found: [Int]) -> FindingCode {
+        let differs = { (axis: Int) in expected.count == found.count && expected.indices.contains(axis) && expected[axis] != found[axis] }
+        let onlyDiffers = { (axis: Int) in
+            expected.count == found.count && expected.indices.allSatisfy { $0 == axis ? expected[$0] != found[$0] : expected[$0] == found[$0] }
+        }
+        if batchNormWeights.contains(weight) || className == "BatchNormalization" {
+            if expected.count <= 1 { return .bn003 }
+            // Per-activation: the same numbers in another order (H and W swapped) or another
+            // H×W is a spatial-size defect; another channel count (the last axis) is BN003.
+            let sameDims = expected.drop(while: { $0 == 1 }).sorted() == found.drop(while: { $0 == 1 }).sorted()
+            if !sameDims, expected.count == found.count, let last = expected.indices.last, onlyDiffers(last) { return .bn003 }
+            return .bn004
+        }
+        switch (className, weight) {
+        case ("Dense", "kernel"):
+            return onlyDiffers(0) ? .ch003 : .ch008
+        case ("Conv2D", "kernel"):
+            return onlyDiffers(2) ? .ch002 : .ch008
+        case ("DepthwiseConv2D", "kernel"), ("DepthwiseConv2D", "depthwise_kernel"), ("SeparableConv2D", "depthwise_kernel"):
+            if onlyDiffers(3) { return .ch004 }
+            return onlyDiffers(2) ? .ch002 : .ch008
+        case ("SeparableConv2D", "pointwise_kernel"):
+            return differs(2) && onlyDiffers(2) ? .ch004 : .ch008
+        default:
+            return .ch008
+        }
+    }
+
+    static func weightShapeMessage(_ code: FindingCode, className: String?, weight: String, expected: [Int], found: [Int]) -> String {
+        let what: String
+        switch code {
+        case .bn003: what = "its channel count does not match the output channels of the layer feeding it"
+        case .bn004:
+            let swapped = expected.count == 4 && found.count == 4 && expected[1] == found[2] && expected[2] == found[1] && expected[1] != expected[2]
+            what = swapped ? "the per-activation parameters have H and W swapped" : "the per-activation parameters do not cover the activation's H×W"
+        case .ch002: what = "the kernel's input channels differ from the channels of the layer's input"
+        case .ch003: what = "the kernel's input features differ from the size of the layer's (flattened) input"
+        case .ch004: what = "the depthwise channels are not input channels × depth_multiplier"
+        default: what = "the shape does not fit the layer's configuration"
+        }
+        return "\(className ?? "layer") weight '\(weight)' has shape \(found), expected \(expected): \(what)"
+    }
+
+    static func weightShapeHint(_ code: FindingCode) -> String {
+        switch code {
+        case .bn003: return "the batch norm belongs to a layer of another size; check the preceding layer's filters/units"
+        case .bn004: return "Keras stores per-activation parameters as 1×H×W×C; the file's were transposed or belong to another input size"
+        case .ch002, .ch003: return "the weights were trained for a different input; check the layers before this one"
+        case .ch004: return "depth_multiplier in the configuration and the stored kernel disagree"
+        default: return "the weight does not belong to this layer's configuration; re-save the model from Keras"
+        }
+    }
+
+    /// The Keras class of `layer`, read again from the architecture, for choosing a finding
+    /// code; nil when it cannot be determined (the finding then uses the generic code).
+    static func layerClass(_ layer: String, path: String, options: KerasImportOptions) -> String? {
+        let text: String
+        let source: String
+        if let given = options.architectureJSON {
+            (text, source) = (given, options.architectureSource)
+        } else {
+            do {
+                guard let stored = try KerasFile(path: path).storedArchitecture else { return nil }
+                (text, source) = (stored, path)
+            } catch {
+                // The file was readable a moment ago (the importer got as far as the weights);
+                // if it is not now, only the code's precision suffers.
+                return nil
+            }
+        }
+        do {
+            return try KerasArchitecture(json: text, source: source).layers.first { $0.name == layer }?.className
+        } catch {
+            return nil
+        }
+    }
+}

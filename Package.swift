@@ -25,7 +25,7 @@ let package = Package(
         .executableTarget(
             name: "bnconvert",
             dependencies: [
-                "KerasHDF5", "BNModel", "JSONSchema",
+                "KerasHDF5", "BNModel", "JSONSchema", "HDF5",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -22,6 +22,8 @@ struct GraphBuilder {
     private var edges: [String: Edge] = [:]
     private var legacyByLayer: [String: [StoredWeight]] = [:]
     private var claimedLegacyOwners: Set<String> = []
+    /// How every stored weight became a native tensor, for the reverse conversion.
+    private(set) var records: [KerasWeightRecord] = []
 
     init(file: KerasFile, architecture: KerasArchitecture, source: String, inputShapeOverride: [Int]?) {
         self.file = file
@@ -96,17 +98,22 @@ struct GraphBuilder {
                 throw reader.fail("padding", "unsupported padding '\(mode)'")
             }
         }
-        func take(_ variable: String) throws -> Tensor {
+        let bfloat16Policy = spec.config["dtype"].map { "\($0)".contains("bfloat16") } ?? false
+        /// Takes the stored weight `variable`, checks its Keras shape, and returns it as the
+        /// native tensor for `role`, remembering how to undo that for the reverse conversion.
+        func take(_ variable: String, _ role: TensorRole, _ transform: WeightTransform,
+                  expect expected: [Int], matches: ((Tensor) -> Bool)? = nil) throws -> NamedTensor {
             guard let index = weights.firstIndex(where: { $0.name == variable }) else {
                 throw KerasError.missingWeight(file: file.path, layer: spec.name, weight: variable)
             }
             let weight = weights.remove(at: index)
-            return try file.tensor(weight, assumeBFloat16: spec.config["dtype"].map { "\($0)".contains("bfloat16") } ?? false)
-        }
-        func expectShape(_ tensor: Tensor, _ variable: String, _ expected: [Int]) throws {
-            guard tensor.shape == expected else {
-                throw KerasError.weightShape(file: file.path, layer: spec.name, weight: variable, expected: expected, found: tensor.shape)
+            let keras = try file.tensor(weight, assumeBFloat16: bfloat16Policy)
+            guard matches?(keras) ?? (keras.shape == expected) else {
+                throw KerasError.weightShape(file: file.path, layer: spec.name, weight: variable, expected: expected, found: keras.shape)
             }
+            records.append(try KerasWeightRecord(layer: spec.name, role: role, weight: weight, kerasShape: keras.shape,
+                                                 dtype: keras.dtype, transform: transform))
+            return NamedTensor(role: role, tensor: try transform.forward(keras))
         }
 
         switch spec.className {
@@ -136,14 +143,8 @@ struct GraphBuilder {
             let kernelSize = try reader.pair("kernel_size"), strides = try reader.pair("strides", default: [1, 1])
             let dilation = try reader.pair("dilation_rate", default: [1, 1])
             let filters = try reader.int("filters"), useBias = try reader.bool("use_bias", default: true)
-            let kernel = try take("kernel")
-            try expectShape(kernel, "kernel", kernelSize + [shape[0], filters])
-            tensors.append(NamedTensor(role: .kernel, tensor: try kernel.permuted(KerasPermutation.convKernel)))
-            if useBias {
-                let bias = try take("bias")
-                try expectShape(bias, "bias", [filters])
-                tensors.append(NamedTensor(role: .bias, tensor: bias))
-            }
+            tensors.append(try take("kernel", .kernel, .convKernel, expect: kernelSize + [shape[0], filters]))
+            if useBias { tensors.append(try take("bias", .bias, .identity, expect: [filters])) }
             op = .conv2d(Conv2DConfig(filters: filters, kernelSize: kernelSize, strides: strides, dilation: dilation,
                                       padding: try padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
                                       useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
@@ -155,14 +156,8 @@ struct GraphBuilder {
             let dilation = try reader.pair("dilation_rate", default: [1, 1])
             let multiplier = try reader.int("depth_multiplier", default: 1), useBias = try reader.bool("use_bias", default: true)
             let name = weights.contains { $0.name == "depthwise_kernel" } ? "depthwise_kernel" : "kernel"
-            let kernel = try take(name)
-            try expectShape(kernel, name, kernelSize + [shape[0], multiplier])
-            tensors.append(NamedTensor(role: .depthwiseKernel, tensor: try KerasPermutation.depthwiseKernel(kernel)))
-            if useBias {
-                let bias = try take("bias")
-                try expectShape(bias, "bias", [shape[0] * multiplier])
-                tensors.append(NamedTensor(role: .bias, tensor: bias))
-            }
+            tensors.append(try take(name, .depthwiseKernel, .depthwiseKernel, expect: kernelSize + [shape[0], multiplier]))
+            if useBias { tensors.append(try take("bias", .bias, .identity, expect: [shape[0] * multiplier])) }
             op = .depthwiseConv2d(DepthwiseConv2DConfig(
                 depthMultiplier: multiplier, kernelSize: kernelSize, strides: strides, dilation: dilation,
                 padding: try padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
@@ -175,17 +170,9 @@ struct GraphBuilder {
             let dilation = try reader.pair("dilation_rate", default: [1, 1])
             let multiplier = try reader.int("depth_multiplier", default: 1), useBias = try reader.bool("use_bias", default: true)
             let filters = try reader.int("filters")
-            let depthwise = try take("depthwise_kernel")
-            try expectShape(depthwise, "depthwise_kernel", kernelSize + [shape[0], multiplier])
-            let pointwise = try take("pointwise_kernel")
-            try expectShape(pointwise, "pointwise_kernel", [1, 1, shape[0] * multiplier, filters])
-            tensors.append(NamedTensor(role: .depthwiseKernel, tensor: try KerasPermutation.depthwiseKernel(depthwise)))
-            tensors.append(NamedTensor(role: .pointwiseKernel, tensor: try pointwise.permuted(KerasPermutation.convKernel)))
-            if useBias {
-                let bias = try take("bias")
-                try expectShape(bias, "bias", [filters])
-                tensors.append(NamedTensor(role: .bias, tensor: bias))
-            }
+            tensors.append(try take("depthwise_kernel", .depthwiseKernel, .depthwiseKernel, expect: kernelSize + [shape[0], multiplier]))
+            tensors.append(try take("pointwise_kernel", .pointwiseKernel, .convKernel, expect: [1, 1, shape[0] * multiplier, filters]))
+            if useBias { tensors.append(try take("bias", .bias, .identity, expect: [filters])) }
             op = .separableConv2d(SeparableConv2DConfig(
                 filters: filters, depthMultiplier: multiplier, kernelSize: kernelSize, strides: strides, dilation: dilation,
                 padding: try padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
@@ -198,14 +185,8 @@ struct GraphBuilder {
                                                   detail: "Dense on a non-flat input (apply Flatten or global pooling first)")
             }
             let units = try reader.int("units"), useBias = try reader.bool("use_bias", default: true)
-            let kernel = try take("kernel")
-            try expectShape(kernel, "kernel", [shape[0], units])
-            tensors.append(NamedTensor(role: .kernel, tensor: try KerasPermutation.denseKernel(kernel, inputOrder: order)))
-            if useBias {
-                let bias = try take("bias")
-                try expectShape(bias, "bias", [units])
-                tensors.append(NamedTensor(role: .bias, tensor: bias))
-            }
+            tensors.append(try take("kernel", .kernel, .denseKernel(order), expect: [shape[0], units]))
+            if useBias { tensors.append(try take("bias", .bias, .identity, expect: [units])) }
             op = .dense(DenseConfig(units: units, useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
             layout = .vector(order: nil)
 
@@ -299,10 +280,9 @@ struct GraphBuilder {
                 throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "this layer type is not supported")
             }
             // Carried over verbatim so the reverse conversion can restore it; engines cannot run it.
-            for weight in weights {
-                tensors.append(NamedTensor(role: TensorRole(rawValue: weight.name), tensor: try file.tensor(weight, assumeBFloat16: false)))
+            for name in weights.map(\.name) {
+                tensors.append(try take(name, TensorRole(rawValue: name), .identity, expect: [], matches: { _ in true }))
             }
-            weights.removeAll()
             op = .unmapped(className: spec.className, config: .object(spec.config))
             layout = nil
             warnings.append("layer '\(spec.name)' (\(spec.className)) is not supported: carried over unmapped with its \(tensors.count) weight(s); an engine cannot run it")
@@ -336,7 +316,7 @@ struct GraphBuilder {
 
     // MARK: - Layer families
 
-    private typealias Take = (String) throws -> Tensor
+    private typealias Take = (String, TensorRole, WeightTransform, [Int], ((Tensor) -> Bool)?) throws -> NamedTensor
 
     /// Spatial BN on a map's channel axis or on a feature vector: parameters `[1, C, 1, 1]`
     /// (reordered when the features came from a Keras flatten in another order); per-activation
@@ -359,55 +339,38 @@ struct GraphBuilder {
         let epsilon = try reader.double("epsilon", default: 1e-3), momentum = try reader.double("momentum", default: 0.99)
 
         let mode: BatchNormMode
-        let convert: (Tensor, String) throws -> Tensor
+        let transform: WeightTransform
+        let expected: [Int]
+        var matches: ((Tensor) -> Bool)?
         switch layout {
         case .reshaped:
             throw badAxis(spec, rawAxes)
         case let .vector(order):
             guard axes == [1] else { throw badAxis(spec, rawAxes) }
-            mode = .spatial
-            convert = { tensor, name in
-                guard tensor.elementCount == shape[0] else {
-                    throw KerasError.weightShape(file: file.path, layer: spec.name, weight: name, expected: [shape[0]], found: tensor.shape)
-                }
-                return try KerasPermutation.reshaped(try KerasPermutation.featureVector(tensor, order: order), [1, shape[0], 1, 1])
-            }
+            (mode, transform, expected) = (.spatial, .batchNormVector(order), [shape[0]])
         case let .map(kerasAxes):
             if axes.count == 1 {
                 guard kerasAxes[axes[0] - 1] == 0 else { throw badAxis(spec, rawAxes) }
-                mode = .spatial
-                convert = { tensor, name in
-                    guard tensor.shape == [shape[0]] else {
-                        throw KerasError.weightShape(file: file.path, layer: spec.name, weight: name, expected: [shape[0]], found: tensor.shape)
-                    }
-                    return try KerasPermutation.reshaped(tensor, [1, shape[0], 1, 1])
-                }
+                (mode, transform, expected) = (.spatial, .batchNormVector(nil), [shape[0]])
             } else if axes == [1, 2, 3] {
-                mode = .perActivation
-                convert = { tensor, name in
-                    let kerasDims = kerasAxes.map { shape[$0] }
-                    guard tensor.shape.drop(while: { $0 == 1 }).elementsEqual(kerasDims.drop(while: { $0 == 1 })),
-                          tensor.elementCount == shape.reduce(1, *) else {
-                        throw KerasError.weightShape(file: file.path, layer: spec.name, weight: name, expected: [1] + kerasDims, found: tensor.shape)
-                    }
-                    return try KerasPermutation.perActivation(tensor, kerasAxes: kerasAxes, nativeShape: shape)
-                }
+                // Keras stores these as H×W×C (tf_keras adds a leading 1).
+                let kerasDims = kerasAxes.map { shape[$0] }
+                (mode, transform, expected) = (.perActivation, .perActivation(kerasAxes: kerasAxes, nativeShape: shape), [1] + kerasDims)
+                matches = { $0.shape.drop(while: { $0 == 1 }).elementsEqual(kerasDims.drop(while: { $0 == 1 })) }
             } else {
                 throw badAxis(spec, rawAxes)
             }
         }
-        let mean = try convert(try take("moving_mean"), "moving_mean")
-        let variance = try convert(try take("moving_variance"), "moving_variance")
+        let mean = try take("moving_mean", .mean, transform, expected, matches)
+        let variance = try take("moving_variance", .variance, transform, expected, matches)
         var materialized: Set<TensorRole> = []
-        func constant(_ value: Float) throws -> Tensor {
-            try constantTensor(value, dtype: mean.dtype, shape: mean.shape, layer: spec)
+        func constant(_ role: TensorRole, _ value: Float) throws -> NamedTensor {
+            materialized.insert(role)
+            return NamedTensor(role: role, tensor: try constantTensor(value, dtype: mean.tensor.dtype, shape: mean.tensor.shape, layer: spec))
         }
-        let gamma: Tensor
-        if scale { gamma = try convert(try take("gamma"), "gamma") } else { gamma = try constant(1); materialized.insert(.gamma) }
-        let beta: Tensor
-        if center { beta = try convert(try take("beta"), "beta") } else { beta = try constant(0); materialized.insert(.beta) }
-        let tensors = [NamedTensor(role: .gamma, tensor: gamma), NamedTensor(role: .beta, tensor: beta),
-                       NamedTensor(role: .mean, tensor: mean), NamedTensor(role: .variance, tensor: variance)]
+        let gamma = scale ? try take("gamma", .gamma, transform, expected, matches) : try constant(.gamma, 1)
+        let beta = center ? try take("beta", .beta, transform, expected, matches) : try constant(.beta, 0)
+        let tensors = [gamma, beta, mean, variance]
         let config = BatchNormConfig(mode: mode, epsilon: epsilon, momentum: momentum, materialized: materialized)
         return (.batchNorm(config), tensors, layout)
     }

@@ -52,7 +52,7 @@ public enum HDF5JSONView {
         }
     }
 
-    private static func attributes(of node: some HDF5Node) throws -> JSONValue {
+    static func attributes(of node: some HDF5Node) throws -> JSONValue {
         .array(try node.attributeNames().map { name in
             let attribute: Attribute
             do { attribute = try node.attribute(name) } catch HDF5Error.unsupportedType(_, _, let description) {
@@ -72,6 +72,7 @@ public enum HDF5JSONView {
             if case let .string(encoding) = attribute.type {
                 entry["string_kind"] = .string(encoding.length == .variable ? "vlen" : "fixed")
                 entry["charset"] = .string(encoding.charset.rawValue)
+                if case let .fixed(size) = encoding.length { entry["string_size"] = .int(Int64(size)) }
             }
             return .object(entry)
         })
@@ -82,5 +83,51 @@ public enum HDF5JSONView {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         return .double(value)
+    }
+}
+
+extension HDF5JSONView {
+    /// Writes an attribute described the way ``attributes(of:)`` describes it, with the same
+    /// element type, shape and string encoding: the inverse of the view, used by the reverse
+    /// conversion to recreate Keras' attributes exactly.
+    static func writeAttribute(_ description: JSONValue, to node: some HDF5Node, source: String) throws {
+        func fail(_ detail: String) -> KerasError {
+            .invalidConfig(source: source, field: "\(node.path)@\(description["name"]?.stringValue ?? "?")", detail: detail)
+        }
+        guard let name = description["name"]?.stringValue, let code = description["dtype"]?.stringValue,
+              let shapeItems = description["shape"]?.arrayValue else { throw fail("attribute description incomplete") }
+        let shape = shapeItems.compactMap(\.intValue).map { Int($0) }
+        let raw: [JSONValue] = shape.isEmpty ? [description["value"] ?? .null] : (description["value"]?.arrayValue ?? [])
+        let type: ElementType
+        let value: AttributeValue
+        switch code {
+        case "string":
+            let charset: StringEncoding.Charset = description["charset"]?.stringValue == "utf8" ? .utf8 : .ascii
+            let length: StringEncoding.Length = description["string_kind"]?.stringValue == "fixed"
+                ? .fixed(Int(description["string_size"]?.intValue ?? 1)) : .variable
+            type = .string(StringEncoding(length: length, charset: charset))
+            value = .strings(raw.compactMap(\.stringValue))
+        case "f16", "f32", "f64":
+            type = code == "f16" ? .float16 : code == "f32" ? .float32 : .float64
+            value = .floats(try raw.map { item in
+                switch item {
+                case .string("nan"): return .nan
+                case .string("inf"): return .infinity
+                case .string("-inf"): return -.infinity
+                default:
+                    guard let number = item.doubleValue else { throw fail("not a number: \(item)") }
+                    return number
+                }
+            })
+        case "i8", "i16", "i32", "i64":
+            type = ["i8": .int8, "i16": .int16, "i32": .int32][code] ?? .int64
+            value = .integers(raw.compactMap(\.intValue))
+        case "u8", "u16", "u32", "u64":
+            type = ["u8": .uint8, "u16": .uint16, "u32": .uint32][code] ?? .uint64
+            value = .unsignedIntegers(raw.compactMap { $0.intValue.flatMap { UInt64(exactly: $0) } ?? $0.doubleValue.flatMap { UInt64(exactly: $0) } })
+        default:
+            throw fail("attributes of type \(code) cannot be written back")
+        }
+        try keras { try node.writeAttribute(name, type: type, shape: shape, value: value) }
     }
 }

@@ -98,6 +98,29 @@ public struct KerasFile: Sendable {
         }
     }
 
+    /// Every group of the file with its attributes (the root's `model_config` value left out:
+    /// the architecture travels in the provenance once), depth-first: with the weight records
+    /// this is all a reverse conversion needs to rebuild the file's layout exactly.
+    func skeleton(omitArchitecture: Bool) throws -> JSONValue {
+        var groups: [JSONValue] = []
+        func visit(_ group: Group) throws {
+            var attributes = try HDF5JSONView.attributes(of: group).arrayValue ?? []
+            if group.path == "/", omitArchitecture {
+                attributes = attributes.map { attribute in
+                    guard attribute["name"]?.stringValue == "model_config", case var .object(entry) = attribute else { return attribute }
+                    entry["value"] = .null
+                    return .object(entry)
+                }
+            }
+            groups.append(.object(["path": .string(group.path), "attributes": .array(attributes)]))
+            for name in try group.children() where try group.kind(of: name) == .group {
+                try visit(try group.group(name))
+            }
+        }
+        try keras { try visit(try file.root) }
+        return .array(groups)
+    }
+
     /// The weights of a Keras 3 `.weights.h5` layer at `key` (e.g. `layers/conv2d`), by position.
     func keras3Weights(key: String) throws -> [StoredWeight]? {
         try keras {

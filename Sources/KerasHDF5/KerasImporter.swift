@@ -51,6 +51,10 @@ public enum KerasImporter {
             "data_format": .string(importer.modelDataFormat),
         ]
         extra["keras_class_names"] = .object(JSONObject(architecture.layers.map { ($0.name, JSONValue.string($0.className)) }))
+        extra["keras_weights"] = .array(importer.records.map(\.json))
+        // The architecture travels once, as `sourceArchitecture`, when it came from the file.
+        extra["keras_skeleton"] = try file.skeleton(omitArchitecture: options.architectureJSON == nil)
+        extra["keras_architecture_in_file"] = .bool(file.storedArchitecture != nil)
         let model = Model(
             name: architecture.name,
             inputs: architecture.inputs,

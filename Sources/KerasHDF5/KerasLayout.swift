@@ -47,49 +47,76 @@ struct FlattenOrder: Equatable {
     }
 }
 
-/// The layout permutations the Keras side needs, each in one place.
-enum KerasPermutation {
-    /// Conv2D kernel: Keras HWIO `[kh, kw, in, out]` → native OIHW `[out, in, kh, kw]`.
-    static let convKernel = [3, 2, 0, 1]
+/// How one Keras weight becomes one native tensor, and back: every layout permutation of the
+/// converter, each written once and used by the forward conversion (Keras → `.bnm`) and the
+/// reverse one (`.bnm` → Keras) alike. All moves go through the IR's one N-d transpose,
+/// `Tensor.permuted`.
+enum WeightTransform: Equatable {
+    /// Biases and anything carried over verbatim: same elements, native shape as stored.
+    case identity
+    /// Conv2D and pointwise kernels: Keras HWIO `[kh, kw, in, out]` ↔ native OIHW `[out, in, kh, kw]`.
+    case convKernel
+    /// Keras depthwise `[kh, kw, C, M]` ↔ native `[C·M, 1, kh, kw]`: output channel `c·M + m`
+    /// reads input channel `c`, as in TensorFlow and cuDNN grouped convolution.
+    case depthwiseKernel
+    /// Dense `[in, out]` ↔ native `[out, in]`; when the input features came from a Keras flatten
+    /// in another order, the `in` axis is also reordered to the engine's C, H, W.
+    case denseKernel(FlattenOrder?)
+    /// Spatial BN parameters `[F]` ↔ native `[1, F, 1, 1]`, reordered like a Dense input when
+    /// the BN follows a Flatten directly.
+    case batchNormVector(FlattenOrder?)
+    /// Per-activation BN parameters in Keras' map layout (`H×W×C`, maybe with leading 1s) ↔
+    /// native `[1, C, H, W]`. `nativeShape` is `[C, H, W]`.
+    case perActivation(kerasAxes: [Int], nativeShape: [Int])
 
-    /// Keras depthwise kernel `[kh, kw, C, M]` → native `[C·M, 1, kh, kw]`: output channel
-    /// `c·M + m` reads input channel `c`, as in TensorFlow and cuDNN grouped convolution.
-    static func depthwiseKernel(_ kernel: Tensor) throws -> Tensor {
-        let (kh, kw, channels, multiplier) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
-        let permuted = try kernel.permuted([2, 3, 0, 1])
-        return try Tensor(dtype: kernel.dtype, shape: [channels * multiplier, 1, kh, kw], storage: permuted.storage)
+    private static let convToNative = [3, 2, 0, 1]
+    private static let convToKeras = [2, 3, 1, 0]
+
+    /// The native tensor for a Keras weight.
+    func forward(_ keras: Tensor) throws -> Tensor {
+        switch self {
+        case .identity:
+            return keras
+        case .convKernel:
+            return try keras.permuted(Self.convToNative)
+        case .depthwiseKernel:
+            let (kh, kw, channels, multiplier) = (keras.shape[0], keras.shape[1], keras.shape[2], keras.shape[3])
+            return try keras.permuted([2, 3, 0, 1]).reshaped([channels * multiplier, 1, kh, kw])
+        case let .denseKernel(order):
+            guard let order else { return try keras.permuted([1, 0]) }
+            let units = keras.shape[1]
+            return try keras.reshaped(order.kerasDims + [units]).permuted([3] + order.toNative).reshaped([units, keras.shape[0]])
+        case let .batchNormVector(order):
+            let count = keras.elementCount
+            guard let order else { return try keras.reshaped([1, count, 1, 1]) }
+            return try keras.reshaped(order.kerasDims).permuted(order.toNative).reshaped([1, count, 1, 1])
+        case let .perActivation(kerasAxes, nativeShape):
+            let toNative = (0..<3).map { axis in kerasAxes.firstIndex(of: axis)! }
+            return try keras.reshaped(kerasAxes.map { nativeShape[$0] }).permuted(toNative).reshaped([1] + nativeShape)
+        }
     }
 
-    /// Dense kernel `[in, out]` → native `[out, in]`; when the input features came from a
-    /// Keras flatten in another order, the `in` axis is reordered to the engine's C, H, W.
-    static func denseKernel(_ kernel: Tensor, inputOrder: FlattenOrder?) throws -> Tensor {
-        guard let order = inputOrder else { return try kernel.permuted([1, 0]) }
-        let units = kernel.shape[1]
-        let unflattened = try reshaped(kernel, order.kerasDims + [units])
-        let permuted = try unflattened.permuted([3] + order.toNative)
-        return try reshaped(permuted, [units, kernel.shape[0]])
-    }
-
-    /// A per-feature vector `[F]` in Keras' order → the engine's order (identity when the
-    /// orders agree); used for BN parameters directly after a Flatten.
-    static func featureVector(_ vector: Tensor, order: FlattenOrder?) throws -> Tensor {
-        guard let order else { return vector }
-        let unflattened = try reshaped(vector, order.kerasDims)
-        return try reshaped(try unflattened.permuted(order.toNative), [vector.elementCount])
-    }
-
-    /// Per-activation parameters stored in Keras' map layout (`H×W×C`, maybe with leading
-    /// 1s) → native `[1, C, H, W]`.
-    static func perActivation(_ parameter: Tensor, kerasAxes: [Int], nativeShape: [Int]) throws -> Tensor {
-        let kerasDims = kerasAxes.map { nativeShape[$0] }
-        let unflattened = try reshaped(parameter, kerasDims)
-        let toNative = (0..<3).map { axis in kerasAxes.firstIndex(of: axis)! }
-        return try reshaped(try unflattened.permuted(toNative), [1] + nativeShape)
-    }
-
-    /// Same bytes, another shape (row-major reinterpretation, no copy).
-    static func reshaped(_ tensor: Tensor, _ shape: [Int]) throws -> Tensor {
-        try Tensor(dtype: tensor.dtype, shape: shape, storage: tensor.storage)
+    /// The Keras weight, shaped `kerasShape` as it was stored, for a native tensor.
+    func inverse(_ native: Tensor, kerasShape: [Int]) throws -> Tensor {
+        switch self {
+        case .identity:
+            return try native.reshaped(kerasShape)
+        case .convKernel:
+            return try native.permuted(Self.convToKeras)
+        case .depthwiseKernel:
+            let (kh, kw, channels, multiplier) = (kerasShape[0], kerasShape[1], kerasShape[2], kerasShape[3])
+            return try native.reshaped([channels, multiplier, kh, kw]).permuted([2, 3, 0, 1])
+        case let .denseKernel(order):
+            guard let order else { return try native.permuted([1, 0]) }
+            let units = native.shape[0]
+            return try native.reshaped([units] + order.mapShape).permuted(order.kerasAxes.map { $0 + 1 } + [0])
+                .reshaped(kerasShape)
+        case let .batchNormVector(order):
+            guard let order else { return try native.reshaped(kerasShape) }
+            return try native.reshaped(order.mapShape).permuted(order.kerasAxes).reshaped(kerasShape)
+        case let .perActivation(kerasAxes, nativeShape):
+            return try native.reshaped(nativeShape).permuted(kerasAxes).reshaped(kerasShape)
+        }
     }
 }
 

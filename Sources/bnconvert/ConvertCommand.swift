@@ -1,19 +1,21 @@
 import ArgumentParser
 import BNModel
 import Foundation
+import HDF5
 import KerasHDF5
 
 /// `bnconvert in.h5 out.bnm`: Keras HDF5 → IR → `.bnm`.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a Keras HDF5 file (full model, tf_keras weights or Keras 3 .weights.h5) to .bnm."
+        abstract: "Convert a Keras HDF5 file (full model, tf_keras weights or Keras 3 .weights.h5) to .bnm, or a .bnm back to Keras.",
+        discussion: "A .bnm converted from Keras goes back to the layout it came from: bnconvert model.bnm back.h5."
     )
 
-    @Argument(help: "The Keras file to read (.h5, .weights.h5).")
+    @Argument(help: "The file to read: a Keras .h5 / .weights.h5, or a .bnm to convert back.")
     var input: String
 
-    @Argument(help: "The .bnm file to write (replaced atomically).")
+    @Argument(help: "The file to write (replaced atomically): .bnm, or .h5 when the input is a .bnm.")
     var output: String
 
     @Option(name: .long, help: "The architecture JSON (model.to_json()); required for weights-only files.")
@@ -22,9 +24,17 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .long, help: "Per-sample input shape in Keras order, e.g. 32,32,3; overrides the architecture's.")
     var inputShape: String?
 
+    private var isReverse: Bool { input.hasSuffix(".bnm") }
+
     func validate() throws {
-        if output.hasSuffix(".h5") && input.hasSuffix(".bnm") {
-            throw ValidationError("converting .bnm back to Keras HDF5 is not supported yet; see the README's limits")
+        if isReverse {
+            guard output.hasSuffix(".h5") else {
+                throw ValidationError("a .bnm converts back to Keras HDF5: the output must end in .h5 (got '\(output)')")
+            }
+            guard config == nil, inputShape == nil else {
+                throw ValidationError("--config and --input-shape apply to Keras input files only")
+            }
+            return
         }
         guard output.hasSuffix(".bnm") else {
             throw ValidationError("the output must be a .bnm file (got '\(output)')")
@@ -36,6 +46,12 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         do {
+            if isReverse {
+                let model = try BNMFile(path: input).model(verifyChecksums: true)
+                try KerasExporter.write(model, to: output)
+                Console.note("wrote \(output) (\(model.provenance.sourceFormat) layout, from Keras \(model.provenance.sourceVersion))")
+                return
+            }
             let architecture = try config.map { try String(contentsOfFile: $0, encoding: .utf8) }
             let options = KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config",
                                              inputShape: inputShape.flatMap(parseShape))
@@ -48,6 +64,9 @@ struct ConvertCommand: ParsableCommand {
             Console.error(error.description)
             throw ExitStatus.unusableInput
         } catch let error as BNMError {
+            Console.error(error.description)
+            throw ExitStatus.unusableInput
+        } catch let error as HDF5Error {
             Console.error(error.description)
             throw ExitStatus.unusableInput
         } catch let error as CocoaError {

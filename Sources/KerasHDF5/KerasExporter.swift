@@ -1,0 +1,75 @@
+import BNModel
+import HDF5
+import JSONSchema
+
+/// The reverse conversion: a `.bnm` (or any IR model) that came from a Keras file back to that
+/// file's own layout, which Keras loads as it loaded the original. Every dataset is rebuilt at
+/// its original path, Keras shape, dtype and attributes by undoing the recorded
+/// ``WeightTransform``; γ/β that were materialised are dropped again; groups and their
+/// attributes come from the recorded skeleton, and a full model gets its `model_config` back.
+public enum KerasExporter {
+    public static func write(_ model: Model, to path: String) throws {
+        let source = "model '\(model.name)' provenance"
+        let extra = model.provenance.extra
+        guard let recordList = extra["keras_weights"]?.arrayValue, let skeleton = extra["keras_skeleton"]?.arrayValue else {
+            throw KerasError.invalidConfig(
+                source: source, field: "provenance.extra",
+                detail: "this model was not converted from a Keras file (no keras_weights/keras_skeleton), so its Keras layout is unknown")
+        }
+        let records = try recordList.map { try KerasWeightRecord(json: $0, source: source) }
+        // Resolve every tensor first, so a model that cannot be written fails before any file exists.
+        let writes: [(record: KerasWeightRecord, tensor: Tensor)] = try records.map { record in
+            guard let layer = model.layer(named: record.layer), let native = layer.tensor(record.role) else {
+                throw KerasError.missingWeight(file: source, layer: record.layer, weight: record.role.rawValue)
+            }
+            let keras = try record.transform.inverse(native, kerasShape: record.kerasShape)
+            guard keras.shape == record.kerasShape, keras.dtype == record.dtype else {
+                throw KerasError.weightShape(file: source, layer: record.layer, weight: record.role.rawValue,
+                                             expected: record.kerasShape, found: keras.shape)
+            }
+            return (record, keras)
+        }
+        try keras {
+            try HDF5File.writeAtomically(to: path) { root in
+                for entry in skeleton {
+                    guard let groupPath = entry["path"]?.stringValue else { continue }
+                    let group = groupPath == "/" ? root : try root.createGroup(String(groupPath.dropFirst()))
+                    for attribute in entry["attributes"]?.arrayValue ?? [] {
+                        if attribute["name"]?.stringValue == "model_config", attribute["value"] == .null {
+                            guard let architecture = model.provenance.sourceArchitecture else { continue }
+                            var restored = attribute.objectValue ?? [:]
+                            restored["value"] = .string(architecture)
+                            try HDF5JSONView.writeAttribute(.object(restored), to: group, source: source)
+                        } else {
+                            try HDF5JSONView.writeAttribute(attribute, to: group, source: source)
+                        }
+                    }
+                }
+                for (record, tensor) in writes {
+                    let dataset = try root.createDataset(String(record.path.dropFirst()), type: elementType(record.dtype),
+                                                         shape: record.kerasShape)
+                    try tensor.withBytes { try dataset.writeBytes($0) }
+                    for attribute in record.attributes.arrayValue ?? [] {
+                        try HDF5JSONView.writeAttribute(attribute, to: dataset, source: source)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The HDF5 element type Keras stores a dtype as: bfloat16 as 2-byte opaque data (h5py's
+    /// mapping of ml_dtypes' bfloat16).
+    static func elementType(_ dtype: DType) -> ElementType {
+        switch dtype {
+        case .f16: .float16
+        case .bf16: .opaque(size: 2)
+        case .f32: .float32
+        case .f64: .float64
+        case .i8: .int8
+        case .i16: .int16
+        case .i32: .int32
+        case .i64: .int64
+        case .u8: .uint8
+        }
+    }
+}

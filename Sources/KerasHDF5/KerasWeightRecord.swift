@@ -1,0 +1,109 @@
+import BNModel
+import HDF5
+import JSONSchema
+
+/// Where one native tensor came from in the Keras file and how to turn it back: kept in the
+/// `.bnm` provenance (`extra.keras_weights`) so that `.bnm` → Keras writes every dataset at
+/// its original path, shape, dtype and attributes.
+struct KerasWeightRecord {
+    var layer: String
+    var role: TensorRole
+    /// Absolute dataset path in the source file.
+    var path: String
+    var kerasShape: [Int]
+    var dtype: DType
+    var transform: WeightTransform
+    /// The dataset's own attributes (Keras 3 marks bfloat16 data with `dtype`), as the JSON view writes them.
+    var attributes: JSONValue
+
+    init(layer: String, role: TensorRole, weight: StoredWeight, kerasShape: [Int], dtype: DType, transform: WeightTransform) throws {
+        self.layer = layer
+        self.role = role
+        path = weight.dataset.path
+        self.kerasShape = kerasShape
+        self.dtype = dtype
+        self.transform = transform
+        attributes = try keras { try HDF5JSONView.attributes(of: weight.dataset) }
+    }
+
+    var json: JSONValue {
+        .object([
+            "layer": .string(layer), "role": .string(role.rawValue), "path": .string(path),
+            "shape": .array(kerasShape.map { .int(Int64($0)) }), "dtype": .string(dtype.rawValue),
+            "transform": transform.json, "attributes": attributes,
+        ])
+    }
+
+    init(json: JSONValue, source: String) throws {
+        func fail(_ field: String) -> KerasError {
+            .invalidConfig(source: source, field: "provenance.extra.keras_weights.\(field)", detail: "missing or malformed")
+        }
+        guard let layer = json["layer"]?.stringValue else { throw fail("layer") }
+        guard let role = json["role"]?.stringValue else { throw fail("role") }
+        guard let path = json["path"]?.stringValue else { throw fail("path") }
+        guard let shape = json["shape"]?.arrayValue?.compactMap(\.intValue), shape.count == json["shape"]?.arrayValue?.count else {
+            throw fail("shape")
+        }
+        guard let dtype = json["dtype"]?.stringValue.flatMap(DType.init(rawValue:)) else { throw fail("dtype") }
+        guard let transform = json["transform"].flatMap(WeightTransform.init(json:)) else { throw fail("transform") }
+        self.layer = layer
+        self.role = TensorRole(rawValue: role)
+        self.path = path
+        kerasShape = shape.map { Int($0) }
+        self.dtype = dtype
+        self.transform = transform
+        attributes = json["attributes"] ?? .array([])
+    }
+}
+
+extension WeightTransform {
+    var json: JSONValue {
+        func order(_ value: FlattenOrder?) -> JSONValue {
+            guard let value else { return .null }
+            return .object(["map_shape": .array(value.mapShape.map { .int(Int64($0)) }),
+                            "keras_axes": .array(value.kerasAxes.map { .int(Int64($0)) })])
+        }
+        switch self {
+        case .identity: return ["kind": "identity"]
+        case .convKernel: return ["kind": "conv_kernel"]
+        case .depthwiseKernel: return ["kind": "depthwise_kernel"]
+        case let .denseKernel(flatten): return .object(["kind": "dense_kernel", "flatten_order": order(flatten)])
+        case let .batchNormVector(flatten): return .object(["kind": "batch_norm_vector", "flatten_order": order(flatten)])
+        case let .perActivation(kerasAxes, nativeShape):
+            return .object(["kind": "per_activation", "keras_axes": .array(kerasAxes.map { .int(Int64($0)) }),
+                            "native_shape": .array(nativeShape.map { .int(Int64($0)) })])
+        }
+    }
+
+    init?(json: JSONValue) {
+        func ints(_ value: JSONValue?) -> [Int]? {
+            guard let items = value?.arrayValue else { return nil }
+            let numbers = items.compactMap(\.intValue).map { Int($0) }
+            return numbers.count == items.count ? numbers : nil
+        }
+        /// nil for a missing order; .some(nil) for an explicit null.
+        func order(_ value: JSONValue?) -> FlattenOrder?? {
+            guard let value else { return nil }
+            if value == .null { return .some(nil) }
+            guard let shape = ints(value["map_shape"]), let axes = ints(value["keras_axes"]),
+                  shape.count == 3, axes.sorted() == [0, 1, 2] else { return nil }
+            return .some(FlattenOrder(mapShape: shape, kerasAxes: axes))
+        }
+        switch json["kind"]?.stringValue {
+        case "identity": self = .identity
+        case "conv_kernel": self = .convKernel
+        case "depthwise_kernel": self = .depthwiseKernel
+        case "dense_kernel":
+            guard let flatten = order(json["flatten_order"]) else { return nil }
+            self = .denseKernel(flatten)
+        case "batch_norm_vector":
+            guard let flatten = order(json["flatten_order"]) else { return nil }
+            self = .batchNormVector(flatten)
+        case "per_activation":
+            guard let axes = ints(json["keras_axes"]), axes.sorted() == [0, 1, 2],
+                  let shape = ints(json["native_shape"]), shape.count == 3 else { return nil }
+            self = .perActivation(kerasAxes: axes, nativeShape: shape)
+        default: return nil
+        }
+    }
+}

@@ -146,8 +146,10 @@ enum Operation: Sendable {
         }
         func activation(_ activation: Activation) throws(InterpreterError) -> ResolvedActivation {
             guard let resolved = ResolvedActivation(activation, rank: rank) else {
-                if case .softmax(let axis) = activation { throw .softmaxAxis(layer: layer.name, axis: axis, rank: rank) }
-                return ResolvedActivation(activation: .linear, softmaxAxis: 0)
+                // Only a softmax axis outside the output's axes fails to resolve.
+                var axis = 0
+                if case .softmax(let value) = activation { axis = value }
+                throw .softmaxAxis(layer: layer.name, axis: axis, rank: rank)
             }
             return resolved
         }
@@ -209,7 +211,8 @@ enum Operation: Sendable {
     func apply(to inputs: [NDArray], outputShape: [Int]) -> NDArray {
         switch self {
         case .input:
-            return inputs[0]
+            // `run` hands each input layer its array directly; this is never reached.
+            return inputs.first ?? NDArray(shape: outputShape, values: [])
         case .convolution(let convolution):
             return convolution.apply(to: inputs[0], outputShape: outputShape)
         case .separable(let depthwise, let pointwise):

@@ -472,7 +472,14 @@ struct GraphBuilder {
             claimedLegacyOwners.insert(spec.name)
             return legacyByLayer[spec.name] ?? []
         case .keras3Weights:
-            guard let stored = try file.keras3Weights(key: spec.keras3Key) else { return [] }
+            guard let (stored, recordedName) = try file.keras3Weights(key: spec.keras3Key) else { return [] }
+            // Newer Keras writes the layer's name beside its variables: a cheap proof that the
+            // positional walk found the right layer.
+            if let recordedName, recordedName != spec.name {
+                throw KerasError.invalidConfig(
+                    source: source, field: "layer '\(spec.name)'",
+                    detail: "the weights file keeps \(spec.keras3Key) for a layer named '\(recordedName)'; the architecture does not match this file")
+            }
             let names = keras3VariableNames(spec, count: stored.count)
             return zip(stored, names).map { StoredWeight(name: $1, dataset: $0.dataset) }
         }

@@ -122,20 +122,22 @@ public struct KerasFile: Sendable {
     }
 
     /// The weights of a Keras 3 `.weights.h5` layer at `key` (e.g. `layers/conv2d`), by position.
-    func keras3Weights(key: String) throws -> [StoredWeight]? {
+    /// Also returns the layer name Keras recorded on the `vars` group, when it did.
+    func keras3Weights(key: String) throws -> (weights: [StoredWeight], recordedName: String?)? {
         try keras {
             let root = try file.root
             let vars = key + "/vars"
             guard try root.kind(of: vars) == .group else { return nil }
             let group = try root.group(vars)
+            let recordedName = try group.hasAttribute("name") ? try group.attribute("name").value.strings?.first : nil
             let names = try group.children()
             let count = names.count
-            return try (0..<count).map { index in
+            return (try (0..<count).map { index in
                 guard names.contains(String(index)) else {
                     throw KerasError.missingWeight(file: path, layer: key, weight: "vars/\(index)")
                 }
                 return StoredWeight(name: String(index), dataset: try group.dataset(String(index)))
-            }
+            }, recordedName)
         }
     }
 

@@ -15,6 +15,11 @@ enum Console {
     }
 
     static var standardErrorIsTerminal: Bool { isatty(2) != 0 }
+
+    /// A status line that rewrites itself on a terminal (only shown when stderr is one).
+    static func progress(_ message: String, done: Bool = false) {
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(message)\(done ? "\n" : "")".utf8))
+    }
 }
 
 /// Byte counts as a person reads them.

@@ -57,7 +57,16 @@ struct ConvertCommand: ParsableCommand {
                                              inputShape: inputShape.flatMap(parseShape))
             let imported = try KerasImporter.read(path: input, options: options)
             imported.warnings.forEach(Console.warning)
+            let totalBytes = imported.model.layers.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.tensor.byteCount } }
+            let started = Date()
+            let showProgress = Console.standardErrorIsTerminal && totalBytes >= 64 << 20
+            if showProgress {
+                Console.progress("converting \(input) → \(output): \(humanBytes(totalBytes)) of weights…")
+            }
             try BNMWriter.write(imported.model, to: output)
+            if showProgress {
+                Console.progress(String(format: "converted %@ in %.1f s", humanBytes(totalBytes), Date().timeIntervalSince(started)), done: true)
+            }
             let tensorCount = imported.model.layers.reduce(0) { $0 + $1.tensors.count }
             Console.note("wrote \(output): \(imported.model.layers.count) layers, \(tensorCount) tensors")
         } catch let error as KerasError {

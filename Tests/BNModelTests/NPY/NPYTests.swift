@@ -232,7 +232,7 @@ struct NPYTests {
         #expect(try folder.contents() == ["d.npy"])
     }
 
-    @Test("Keras fixture inputs written by numpy read as float32 NHWC batches", .enabled(if: !kerasFixtureInputPaths().isEmpty))
+    @Test("Keras fixture inputs and predictions written by numpy read as float32 batches", .enabled(if: !kerasFixtureInputPaths().isEmpty))
     func kerasFixtureInputsRead() throws {
         for path in kerasFixtureInputPaths() {
             let header = try NPY.readHeader(path)
@@ -242,6 +242,13 @@ struct NPYTests {
             #expect(array.shape == header.shape && array.isConsistent, "\(path)")
             let allFinite = array.values.allSatisfy { $0.isFinite }
             #expect(allFinite, "\(path)")
+        }
+        // Each fixture's prediction is a float32 batch of two as well.
+        for path in kerasFixtureInputPaths().map({ String($0.dropLast(".input.npy".count)) + ".expected.npy" })
+        where FileManager.default.fileExists(atPath: path) {
+            let header = try NPY.readHeader(path)
+            #expect(header.elementType == .float32 && header.shape.first == 2, "\(path): \(header)")
+            #expect(try NPY.read(path).isConsistent, "\(path)")
         }
         if let path = kerasFixtureInputPaths().first(where: { $0.hasSuffix("/conv_bn_relu.input.npy") }) {
             let nhwc = try NPY.read(path)

@@ -108,9 +108,9 @@ public enum ShapeInference {
 
     /// A copy of `model` with every layer's `outputShape` filled in, after checking each layer.
     ///
-    /// Promises, for every layer in order: its name is unique; its inbound layers come earlier; its output shape
-    /// follows from its inputs by `outputShape(of:named:inputs:)` and equals any shape the reader
-    /// recorded; its tensors are floating point with the native shapes their roles imply
+    /// Promises, for every layer in order: its name is unique; its inbound layers come earlier;
+    /// its output shape follows from its inputs by `outputShape(of:named:inputs:)` and equals
+    /// any shape the reader recorded; its tensors are floating point with the native shapes their roles imply
     /// (conv OIHW `[filters, inC, kh, kw]` with inC = input channels; depthwise
     /// `[C·M, 1, kh, kw]`; separable depthwise `[C·M, 1, kh, kw]` + pointwise
     /// `[filters, C·M, 1, 1]`; dense `[out, in]`; bias `[out]`; batch norm `[1, C, 1, 1]`

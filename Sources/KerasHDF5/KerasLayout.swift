@@ -1,3 +1,4 @@
+import Foundation
 import BNModel
 
 /// How a Keras tensor's elements are ordered relative to the native (NCHW) tensor that
@@ -72,8 +73,30 @@ enum WeightTransform: Equatable {
     private static let convToNative = [3, 2, 0, 1]
     private static let convToKeras = [2, 3, 1, 0]
 
-    /// The native tensor for a Keras weight.
+    /// The native tensor for a Keras weight. Nothing is read here: a transform that moves
+    /// elements returns a lazy tensor that reads and permutes its source when the writer
+    /// streams it, so a conversion holds one tensor in memory at a time, not the model.
     func forward(_ keras: Tensor) throws -> Tensor {
+        let shape = try nativeShape(of: keras)
+        if case .identity = self { return keras }
+        if case .batchNormVector(nil) = self { return try keras.reshaped(shape) }
+        return try Tensor(dtype: keras.dtype, shape: shape, source: TransformedSource(keras: keras, transform: self, byteCount: keras.byteCount))
+    }
+
+    /// The native shape `forward` produces, computed without reading anything.
+    private func nativeShape(of keras: Tensor) throws -> [Int] {
+        switch self {
+        case .identity: return keras.shape
+        case .convKernel: return Self.convToNative.map { keras.shape[$0] }
+        case .depthwiseKernel: return [keras.shape[2] * keras.shape[3], 1, keras.shape[0], keras.shape[1]]
+        case .denseKernel: return [keras.shape[1], keras.shape[0]]
+        case .batchNormVector: return [1, keras.elementCount, 1, 1]
+        case let .perActivation(_, nativeShape): return [1] + nativeShape
+        }
+    }
+
+    /// The native tensor for a Keras weight, computed now (in memory).
+    func forwardNow(_ keras: Tensor) throws -> Tensor {
         switch self {
         case .identity:
             return keras
@@ -127,4 +150,38 @@ func samePadding(input: Int, kernel: Int, stride: Int, dilation: Int) -> (before
     let effectiveKernel = (kernel - 1) * dilation + 1
     let total = max((output - 1) * stride + effectiveKernel - input, 0)
     return (total / 2, total - total / 2)
+}
+
+/// A native tensor computed from a Keras weight on first read and dropped once every byte has
+/// been delivered: the `.bnm` writer streams tensors front to back in chunks, so this keeps at
+/// most one permuted tensor alive during a conversion.
+final class TransformedSource: TensorSource, @unchecked Sendable {
+    let keras: Tensor
+    let transform: WeightTransform
+    let byteCount: Int
+    private let lock = NSLock()
+    private var cache: [UInt8]?
+    private var delivered = 0
+
+    init(keras: Tensor, transform: WeightTransform, byteCount: Int) {
+        self.keras = keras
+        self.transform = transform
+        self.byteCount = byteCount
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: Int) throws {
+        try lock.withLock {
+            let bytes: [UInt8]
+            if let cache { bytes = cache } else {
+                bytes = try transform.forwardNow(keras).bytes()
+                cache = bytes
+                delivered = 0
+            }
+            bytes.withUnsafeBytes { all in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[byteOffset ..< byteOffset + buffer.count]))
+            }
+            delivered += buffer.count
+            if byteOffset + buffer.count == byteCount || delivered >= byteCount { cache = nil }
+        }
+    }
 }

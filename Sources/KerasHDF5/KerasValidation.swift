@@ -22,7 +22,9 @@ public enum KerasValidation {
             imported = try KerasImporter.read(path: path, options: options)
         } catch let error as KerasError {
             if let finding = finding(for: error, path: path, options: options) { return ([finding], nil) }
-            return ([], error.description)
+            // Every unusable reason names the file, as the command line prints it alone.
+            let reason = error.description
+            return ([], reason.hasPrefix(path) ? reason : "\(path): \(reason)")
         } catch {
             return ([], "\(path): \(error)")
         }

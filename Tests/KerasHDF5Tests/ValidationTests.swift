@@ -134,3 +134,25 @@ struct ValidationTests {
         #expect(code(nil, "weird", [1], [2]) == .ch008)
     }
 }
+
+@Suite("Validation of .bnm files converted from the Keras fixtures")
+struct ValidationOfConvertedTests {
+    @Test("every clean fixture converts to a .bnm whose file and model checks find no error", arguments: KerasFixture.all)
+    func convertedFixtures(_ fixture: KerasFixture) throws {
+        let imported = try KerasImporter.read(path: KerasFixture.path(fixture.file),
+                                              options: KerasImportOptions(architectureJSON: fixture.configText))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("validation-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { _ = try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("model.bnm").path
+        try BNMWriter.write(imported.model, to: path)
+        let result = Validator.validateFile(bnmPath: path)
+        #expect(result.unusable == nil)
+        #expect(result.findings.filter { $0.severity == .error }.isEmpty,
+                "\(result.findings.map(\.description).joined(separator: "\n"))")
+        // The IR rules see the same model whichever file it came from (tensor names aside).
+        let fromKeras = Validator.validate(imported.model, file: "m").map { "\($0.code.rawValue) \($0.location.layer ?? "-")" }
+        let fromBNM = result.findings.map { "\($0.code.rawValue) \($0.location.layer ?? "-")" }
+        #expect(fromKeras == fromBNM)
+    }
+}

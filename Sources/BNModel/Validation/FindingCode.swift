@@ -121,4 +121,12 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The whole table, one code per line (`BN001  error    batch norm lacks …`), for
+    /// `--help` texts and documentation.
+    public static var table: String {
+        func padded(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
+        return allCases.map { padded($0.rawValue, 8) + padded($0.severity.rawValue, 9) + $0.summary }.joined(separator: "\n")
+    }
 }

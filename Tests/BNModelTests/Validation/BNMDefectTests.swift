@@ -52,7 +52,7 @@ struct ExpectedDefect: CustomTestStringConvertible, Sendable {
 }
 
 @Suite("Validation: the planted-defect .bnm corpus")
-struct BNMDefectTests {
+struct ValidationBNMDefectTests {
     static let folder = "Fixtures/defects"
     static let expected = ExpectedDefect.load(folder: folder)
 

@@ -104,7 +104,7 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
 }
 
 @Suite("Validation: IR rules on hand-made models")
-struct ModelRuleTests {
+struct ValidationModelRuleTests {
     typealias M = ValidationModels
     static func key(_ finding: Finding) -> String { ExpectedDefect.key(finding) }
 

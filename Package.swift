@@ -32,6 +32,8 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "JSONSchema"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BNModelTests", dependencies: ["BNModel"], resources: [.copy("Fixtures")]),
+        // Runs the built `bnconvert` as a user would: exit codes, messages, files left behind.
+        .testTarget(name: "CLITests", dependencies: ["bnconvert", "BNModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KerasHDF5Tests", dependencies: ["KerasHDF5", "BNModel", "HDF5"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -45,6 +45,7 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
+        if !isReverse { try CrashIsolation.isolate(reading: input, writing: output) }
         do {
             if isReverse {
                 let model = try BNMFile(path: input).model(verifyChecksums: true)

@@ -21,6 +21,7 @@ struct InspectCommand: ParsableCommand {
     var config: String?
 
     func run() throws {
+        if !file.hasSuffix(".bnm") { try CrashIsolation.isolate(reading: file) }
         do {
             if file.hasSuffix(".bnm") {
                 let bnm = try BNMFile(path: file)

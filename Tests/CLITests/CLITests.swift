@@ -1,0 +1,98 @@
+import BNModel
+import Foundation
+import Testing
+
+/// The command-line tool as a user meets it: documented exit codes, one readable error line
+/// naming the file, and no output file after any failure.
+@Suite struct CLITests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let kerasFixtures = repository.appendingPathComponent("Tests/KerasHDF5Tests/Fixtures")
+
+    static var binary: String {
+        Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("bnconvert").path
+    }
+
+    static func fixture(_ name: String) -> String { kerasFixtures.appendingPathComponent(name).path }
+
+    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+
+    static func bnconvert(_ arguments: String...) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func convertVerifyInspectAndBack() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bnm = folder.appendingPathComponent("m.bnm").path
+        let converted = try Self.bnconvert(Self.fixture("flatten_dense_bn_head.h5"), bnm)
+        #expect(converted.status == 0, "\(converted.stderr)")
+        let verified = try Self.bnconvert("verify", bnm, "--input", Self.fixture("flatten_dense_bn_head.input.npy"),
+                                         "--expect", Self.fixture("flatten_dense_bn_head.expected.npy"))
+        #expect(verified.status == 0 && verified.stdout.contains("PASS"), "\(verified.stdout)\(verified.stderr)")
+        let inspected = try Self.bnconvert("inspect", bnm)
+        #expect(inspected.status == 0 && inspected.stdout.contains("batch_norm [spatial"), "\(inspected.stdout)")
+        let manifest = try Self.bnconvert("inspect", "--json", bnm)
+        #expect(manifest.status == 0)
+        #expect(try JSONSerialization.jsonObject(with: Data(manifest.stdout.utf8)) is [String: Any])
+        let back = folder.appendingPathComponent("back.h5").path
+        let reversed = try Self.bnconvert(bnm, back)
+        #expect(reversed.status == 0 && FileManager.default.fileExists(atPath: back), "\(reversed.stderr)")
+    }
+
+    @Test func verifyOutOfToleranceExitsOne() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bnm = folder.appendingPathComponent("m.bnm").path
+        #expect(try Self.bnconvert(Self.fixture("conv_bn_relu.h5"), bnm).status == 0)
+        var expected = try NPY.read(Self.fixture("conv_bn_relu.expected.npy"))
+        expected.values[0] += 0.01
+        let wrong = folder.appendingPathComponent("wrong.npy").path
+        try NPY.write(expected, to: wrong)
+        let verified = try Self.bnconvert("verify", bnm, "--input", Self.fixture("conv_bn_relu.input.npy"), "--expect", wrong)
+        #expect(verified.status == 1 && verified.stdout.contains("FAIL: 1 of 6"), "\(verified.stdout)")
+    }
+
+    /// Damaged input: exit 2, a single `bnconvert: error:` line naming the file, nothing written.
+    @Test(arguments: [
+        "Tests/HDF5Tests/Fixtures/truncated.h5", "Tests/HDF5Tests/Fixtures/not_hdf5.h5",
+        "Tests/CLITests/Fixtures/damaged_global_heap.h5", "Tests/CLITests/Fixtures/damaged_object_header.h5",
+    ])
+    func damagedInputIsOneErrorLineAndNoOutput(_ relativePath: String) throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = Self.repository.appendingPathComponent(relativePath).path
+        let outcome = try Self.bnconvert(input, folder.appendingPathComponent("out.bnm").path)
+        #expect(outcome.status == 2)
+        let lines = outcome.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("bnconvert: error: \(input): "), "\(outcome.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
+    @Test func weightsOnlyFileWithoutConfigSaysWhatToDo() throws {
+        let outcome = try Self.bnconvert(Self.fixture("per_activation_bn.h5"), "/tmp/never-written.bnm")
+        #expect(outcome.status == 2 && outcome.stderr.contains("--config"), "\(outcome.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written.bnm"))
+    }
+
+    @Test func wrongUsageExits64() throws {
+        #expect(try Self.bnconvert(Self.fixture("conv_bn_relu.h5"), "out.txt").status == 64)
+        #expect(try Self.bnconvert("verify", "m.bnm", "--input", "x.npy", "--expect", "y.npy", "--rtol", "-1").status == 64)
+    }
+}

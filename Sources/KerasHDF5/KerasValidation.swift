@@ -28,15 +28,63 @@ public enum KerasValidation {
         } catch {
             return ([], "\(path): \(error)")
         }
-        let findings = Validator.validate(imported.model, file: path).map { finding -> Finding in
+        let model = imported.model
+        let findings = Validator.validate(model, file: path).map { finding -> Finding in
             var renamed = finding
-            if let layer = finding.location.layer, let role = finding.location.tensor,
-               case .batchNorm? = imported.model.layer(named: layer)?.op {
-                renamed.location.tensor = kerasBatchNormName(role)
+            guard let name = finding.location.layer, let role = finding.location.tensor, let layer = model.layer(named: name) else {
+                return finding
+            }
+            if case .batchNorm = layer.op { renamed.location.tensor = kerasBatchNormName(role) }
+            if let index = finding.location.index, let tensor = layer.tensor(TensorRole(rawValue: role)),
+               let keras = kerasCoordinates(of: index, role: TensorRole(rawValue: role), shape: tensor.shape, layer: layer, model: model) {
+                renamed.message += " (in the file: \(renamed.location.tensor ?? role)[\(keras.map(String.init).joined(separator: ", "))])"
             }
             return renamed
         }
         return (findings, nil)
+    }
+
+    /// Where native element `index` of a tensor lies in the Keras dataset it came from, as
+    /// coordinates, for the layouts whose mapping is a plain transpose: conv kernels (HWIO),
+    /// depthwise kernels (`[kh, kw, C, M]`), pointwise kernels, biases, spatial batch norm
+    /// (`[C]`), per-activation batch norm (`[1, H, W, C]` channels-last) and Dense kernels, all
+    /// when not fed by a Flatten (`[in, out]`). nil otherwise (after a Flatten the features were
+    /// reordered from Keras' H, W, C to C, H, W),
+    /// where the finding's native index is all there is.
+    static func kerasCoordinates(of index: Int, role: TensorRole, shape: [Int], layer: Layer, model: Model) -> [Int]? {
+        guard index >= 0, shape.allSatisfy({ $0 > 0 }) else { return nil }
+        var native = [Int](repeating: 0, count: shape.count)
+        var rest = index
+        for axis in shape.indices.reversed() {
+            native[axis] = rest % shape[axis]
+            rest /= shape[axis]
+        }
+        guard rest == 0 else { return nil }
+        let channelsLast = model.provenance.extra["data_format"]?.stringValue != "channels_first"
+        switch (layer.op, role, native.count) {
+        case (.conv2d, .kernel, 4), (.separableConv2d, .pointwiseKernel, 4):
+            return [native[2], native[3], native[1], native[0]]
+        case (.depthwiseConv2d(let config), .depthwiseKernel, 4):
+            let multiplier = max(config.depthMultiplier, 1)
+            return [native[2], native[3], native[0] / multiplier, native[0] % multiplier]
+        case (.separableConv2d(let config), .depthwiseKernel, 4):
+            let multiplier = max(config.depthMultiplier, 1)
+            return [native[2], native[3], native[0] / multiplier, native[0] % multiplier]
+        case (_, .bias, 1):
+            return native
+        case (.dense, .kernel, 2):
+            if let source = layer.inbound.first, case .flatten? = model.layer(named: source)?.op { return nil }
+            return [native[1], native[0]]
+        case (.batchNorm(let config), _, 4):
+            // After a Flatten the features were reordered from Keras' H, W, C to C, H, W.
+            if let source = layer.inbound.first, case .flatten? = model.layer(named: source)?.op { return nil }
+            switch config.mode {
+            case .spatial: return [native[1]]
+            case .perActivation: return channelsLast ? [0, native[2], native[3], native[1]] : native
+            }
+        default:
+            return nil
+        }
     }
 
     /// IR batch-norm roles as Keras names its variables.

@@ -96,6 +96,7 @@ struct ValidationTests {
         let finding = try #require(findings.first)
         #expect(!finding.description.contains("\n"))
         #expect(finding.description.hasPrefix("\(defect.path): layer 'bn', tensor 'moving_variance', index 2: error BN005: "))
+        #expect(finding.message.contains("(in the file: moving_variance[2])"))
         let parsed = try JSONValue.parse(Array(Finding.jsonText(findings).utf8))
         let first = try #require(parsed[0])
         #expect(first["code"] == "BN005")
@@ -106,6 +107,16 @@ struct ValidationTests {
         #expect(first["location"]?["index"] == 2)
         #expect(first["hint"]?.stringValue?.isEmpty == false)
         #expect(Finding.exitStatus(findings, strict: false) == 1)
+    }
+
+    @Test("a native index is also given as coordinates in the Keras dataset")
+    func kerasCoordinates() throws {
+        let defect = try #require(ExpectedKerasDefect.all.first { $0.file == "inf_conv_kernel.h5" })
+        let finding = try #require(KerasValidation.validate(path: defect.path, options: KerasImportOptions()).findings.first)
+        // The planted inf is at HWIO [1, 2, 0, 3] of the Keras kernel: OIHW [3, 0, 1, 2], flat 86.
+        #expect(finding.location.index == 86)
+        #expect(finding.message.contains("kernel[3, 0, 1, 2] is inf"))
+        #expect(finding.message.hasSuffix("(in the file: kernel[1, 2, 0, 3])"))
     }
 
     @Test("warnings fail only with --strict")

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// Writing to the terminal: results to stdout, diagnostics to stderr.
@@ -19,6 +20,23 @@ enum Console {
     /// A status line that rewrites itself on a terminal (only shown when stderr is one).
     static func progress(_ message: String, done: Bool = false) {
         FileHandle.standardError.write(Data("\r\u{1B}[K\(message)\(done ? "\n" : "")".utf8))
+    }
+}
+
+/// Runs a command's work, turning any error from the library into one `bnconvert: error:`
+/// line and exit status 2 (unusable input). `ExitCode`s thrown on purpose pass through.
+/// `fileForSystemErrors` names the file in errors that do not carry one (e.g. a missing --config).
+func reportingErrors(fileForSystemErrors file: String, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let error as CocoaError {
+        Console.error("\(error.filePath ?? file): \(error.localizedDescription)")
+        throw ExitStatus.unusableInput
+    } catch {
+        Console.error("\(error)")
+        throw ExitStatus.unusableInput
     }
 }
 

@@ -46,7 +46,7 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         if !isReverse { try CrashIsolation.isolate(reading: input, writing: output) }
-        do {
+        try reportingErrors(fileForSystemErrors: config ?? input) {
             if isReverse {
                 let model = try BNMFile(path: input).model(verifyChecksums: true)
                 try KerasExporter.write(model, to: output)
@@ -70,18 +70,6 @@ struct ConvertCommand: ParsableCommand {
             }
             let tensorCount = imported.model.layers.reduce(0) { $0 + $1.tensors.count }
             Console.note("wrote \(output): \(imported.model.layers.count) layers, \(tensorCount) tensors")
-        } catch let error as KerasError {
-            Console.error(error.description)
-            throw ExitStatus.unusableInput
-        } catch let error as BNMError {
-            Console.error(error.description)
-            throw ExitStatus.unusableInput
-        } catch let error as HDF5Error {
-            Console.error(error.description)
-            throw ExitStatus.unusableInput
-        } catch let error as CocoaError {
-            Console.error("\(config ?? input): \(error.localizedDescription)")
-            throw ExitStatus.unusableInput
         }
     }
 }

@@ -22,7 +22,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         if !file.hasSuffix(".bnm") { try CrashIsolation.isolate(reading: file) }
-        do {
+        try reportingErrors(fileForSystemErrors: config ?? file) {
             if file.hasSuffix(".bnm") {
                 let bnm = try BNMFile(path: file)
                 if json {
@@ -38,15 +38,6 @@ struct InspectCommand: ParsableCommand {
                     path: file, options: KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config"))
                 printKeras(imported)
             }
-        } catch let error as BNMError {
-            Console.error(error.description)
-            throw ExitStatus.unusableInput
-        } catch let error as KerasError {
-            Console.error(error.description)
-            throw ExitStatus.unusableInput
-        } catch let error as CocoaError {
-            Console.error("\(config ?? file): \(error.localizedDescription)")
-            throw ExitStatus.unusableInput
         }
     }
 

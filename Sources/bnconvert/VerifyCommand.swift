@@ -35,18 +35,15 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let comparison: Comparison
-        let output: String
-        do {
-            let file = try BNMFile(path: model)
-            let loaded = try file.model(verifyChecksums: true)
+        var comparison: Comparison?
+        var output = "?"
+        try reportingErrors(fileForSystemErrors: model) {
+            let loaded = try BNMFile(path: model).model(verifyChecksums: true)
             output = loaded.outputs.first ?? "?"
             comparison = try KerasParity.compare(
                 model: loaded, kerasInput: try NPY.read(input), kerasExpected: try NPY.read(expect), rtol: rtol, atol: atol)
-        } catch {
-            Console.error("\(error)")
-            throw ExitStatus.unusableInput
         }
+        guard let comparison else { return }
         print("output \(output): \(comparison.count) values, worst absolute error \(comparison.worstAbsoluteError), "
             + "worst relative error \(comparison.worstRelativeError) (rtol \(rtol), atol \(atol))")
         if comparison.passed {

@@ -8,10 +8,11 @@ struct BNConvertCommand: ParsableCommand {
         commandName: "bnconvert",
         abstract: "Convert Keras HDF5 weights to the native .bnm format, inspect and verify the result.",
         discussion: """
-            Exit codes: 0 success; 1 the check ran and failed (verify out of tolerance); \
+            Exit codes: 0 success; 1 the check ran and failed (verify out of tolerance, validation \
+            or conversion found errors); \
             2 unusable input (unreadable, malformed or unsupported file); 64 wrong usage.
             """,
-        subcommands: [ConvertCommand.self, InspectCommand.self, VerifyCommand.self],
+        subcommands: [ConvertCommand.self, InspectCommand.self, VerifyCommand.self, ValidateCommand.self],
         defaultSubcommand: ConvertCommand.self
     )
 }

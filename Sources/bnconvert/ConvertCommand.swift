@@ -24,6 +24,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .long, help: "Per-sample input shape in Keras order, e.g. 32,32,3; overrides the architecture's.")
     var inputShape: String?
 
+    @Flag(name: .long, help: "Write the .bnm even when validation finds errors in the model.")
+    var force = false
+
     private var isReverse: Bool { input.hasSuffix(".bnm") }
 
     func validate() throws {
@@ -58,6 +61,18 @@ struct ConvertCommand: ParsableCommand {
                                              inputShape: inputShape.flatMap(parseShape))
             let imported = try KerasImporter.read(path: input, options: options)
             imported.warnings.forEach(Console.warning)
+            // The same checks as `bnconvert validate`: a model an engine would trip over is
+            // not written unless the user insists.
+            let findings = Validator.validate(imported.model, file: input)
+            let errors = findings.filter { $0.severity == .error }
+            findings.forEach { Console.note("\($0)") }
+            if !errors.isEmpty {
+                guard force else {
+                    Console.error("not writing \(output): validation found \(errors.count) error(s) in the model (listed above); fix the source, or pass --force to write it anyway")
+                    throw ExitStatus.checkFailed
+                }
+                Console.warning("writing \(output) despite \(errors.count) validation error(s) (--force)")
+            }
             let totalBytes = imported.model.layers.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.tensor.byteCount } }
             let started = Date()
             let showProgress = Console.standardErrorIsTerminal && totalBytes >= 64 << 20

@@ -95,4 +95,30 @@ import Testing
         #expect(try Self.bnconvert(Self.fixture("conv_bn_relu.h5"), "out.txt").status == 64)
         #expect(try Self.bnconvert("verify", "m.bnm", "--input", "x.npy", "--expect", "y.npy", "--rtol", "-1").status == 64)
     }
+
+    @Test func validateExitCodesAndJSON() throws {
+        let clean = try Self.bnconvert("validate", Self.fixture("residual_depthwise.h5"))
+        #expect(clean.status == 0 && clean.stdout.contains("no findings"), "\(clean.stdout)\(clean.stderr)")
+        let defect = Self.fixture("defects/negative_variance.h5")
+        let found = try Self.bnconvert("validate", "--json", defect)
+        #expect(found.status == 1)
+        let findings = try #require(try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as? [[String: Any]])
+        #expect(findings.map { $0["code"] as? String } == ["BN005"])
+        let unusable = try Self.bnconvert("validate", Self.repository.appendingPathComponent("Tests/HDF5Tests/Fixtures/not_hdf5.h5").path)
+        #expect(unusable.status == 2)
+        let warningOnly = Self.fixture("defects/epsilon_small.h5")
+        #expect(try Self.bnconvert("validate", warningOnly).status == 0)
+        #expect(try Self.bnconvert("validate", "--strict", warningOnly).status == 1)
+    }
+
+    @Test func convertRefusesAModelWithErrorsUnlessForced() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("m.bnm").path
+        let refused = try Self.bnconvert(Self.fixture("defects/nan_gamma.h5"), output)
+        #expect(refused.status == 1 && refused.stderr.contains("--force"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let forced = try Self.bnconvert(Self.fixture("defects/nan_gamma.h5"), output, "--force")
+        #expect(forced.status == 0 && FileManager.default.fileExists(atPath: output), "\(forced.stderr)")
+    }
 }

@@ -1,0 +1,55 @@
+import ArgumentParser
+import BNModel
+import Foundation
+import KerasHDF5
+
+/// `bnconvert validate FILE`: schema and consistency checks on a `.bnm` or a Keras `.h5`,
+/// with findings a person can act on (severity, stable code, location, message, hint).
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a .bnm or Keras .h5 for defects an engine would trip over (BN statistics, shapes along the chain, values, file integrity).",
+        discussion: "Exit 0 when clean, 1 when errors were found (or warnings, with --strict), 2 when the file cannot be used at all."
+    )
+
+    @Argument(help: "A .bnm or Keras .h5 file.")
+    var file: String
+
+    @Flag(name: .long, help: "Print the findings as a JSON array.")
+    var json = false
+
+    @Flag(name: .long, help: "Treat warnings as failures (exit 1).")
+    var strict = false
+
+    @Option(name: .long, help: "Architecture JSON for a weights-only Keras file.")
+    var config: String?
+
+    func run() throws {
+        let bnm = file.hasSuffix(".bnm")
+        if !bnm { try CrashIsolation.isolate(reading: file) }
+        var result: (findings: [Finding], unusable: String?) = ([], nil)
+        try reportingErrors(fileForSystemErrors: config ?? file) {
+            if bnm {
+                result = Validator.validateFile(bnmPath: file)
+            } else {
+                let architecture = try config.map { try String(contentsOfFile: $0, encoding: .utf8) }
+                result = KerasValidation.validate(
+                    path: file, options: KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config"))
+            }
+        }
+        if let unusable = result.unusable {
+            Console.error(unusable)
+            throw ExitStatus.unusableInput
+        }
+        let findings = result.findings
+        if json {
+            print(Finding.jsonText(findings))
+        } else {
+            findings.forEach { print($0) }
+            let errors = findings.filter { $0.severity == .error }.count
+            print(findings.isEmpty ? "\(file): no findings" : "\(file): \(errors) error(s), \(findings.count - errors) warning(s)")
+        }
+        let status = Finding.exitStatus(findings, strict: strict)
+        if status != 0 { throw ExitCode(status) }
+    }
+}

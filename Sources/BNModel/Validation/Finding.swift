@@ -32,9 +32,10 @@ public struct Finding: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var code: FindingCode
-    /// Always `code.severity`; stored so that a finding reads completely on its own.
-    public var severity: Severity
+    public let code: FindingCode
+    /// Always `code.severity` (a code never changes severity); stored so that a finding reads
+    /// completely on its own.
+    public let severity: Severity
     public var location: Location
     /// What is wrong, with the numbers that show it.
     public var message: String

@@ -86,7 +86,7 @@ struct ModelRules {
             earlier.insert(layer.name)
             let output = outputShape(of: layer, inputs: inputs)
             if let output { shapes[layer.name] = output }
-            checkWeights(of: layer, inputs: inputs, output: output)
+            checkWeights(of: layer, inputs: inputs)
             checkValues(of: layer)
         }
     }
@@ -94,11 +94,9 @@ struct ModelRules {
     /// Model inputs must be input layers and outputs must be layers.
     private mutating func checkEndpoints() {
         for input in model.inputs {
-            guard case .input? = model.layer(named: input)?.op else {
-                report(.ch010, layer: input, "model input '\(input)' is not an input layer of the model",
-                       hint: "list only input layers as model inputs")
-                continue
-            }
+            if case .input? = model.layer(named: input)?.op { continue }
+            report(.ch010, layer: input, "model input '\(input)' is not an input layer of the model",
+                   hint: "list only input layers as model inputs")
         }
         for output in model.outputs where model.layer(named: output) == nil {
             report(.ch010, layer: output, "model output '\(output)' is not a layer of the model",
@@ -135,7 +133,7 @@ struct ModelRules {
 
     // MARK: Weights against the configuration and the input
 
-    private mutating func checkWeights(of layer: Layer, inputs: [[Int]]?, output: [Int]?) {
+    private mutating func checkWeights(of layer: Layer, inputs: [[Int]]?) {
         let input = inputs?.count == 1 ? inputs?.first : nil
         let name = layer.name
         switch layer.op {
@@ -377,11 +375,11 @@ struct ModelRules {
                        hint: "the source file is damaged or changed while reading")
                 continue
             }
-            let where_ = { (index: Int) in "\(role.rawValue)\(coordinates(index, tensor.shape))" }
+            let element = { (index: Int) in "\(role.rawValue)\(coordinates(index, tensor.shape))" }
             if isVariance {
                 if let index = stats.firstInvalidVariance {
                     report(.bn005, layer: layer.name, tensor: role.rawValue, index: index,
-                           "\(where_(index)) is \(stats.invalidVarianceValue); \(stats.invalidVarianceCount) of \(tensor.elementCount) variances are negative, NaN or infinite",
+                           "\(element(index)) is \(stats.invalidVarianceValue); \(stats.invalidVarianceCount) of \(tensor.elementCount) variances are negative, NaN or infinite",
                            hint: "a variance is a mean of squares and cannot be negative: the statistics are corrupt or were edited; re-export the trained model")
                 } else if tensor.elementCount > 0, stats.allZero {
                     report(.bn008, layer: layer.name, tensor: role.rawValue,
@@ -390,17 +388,17 @@ struct ModelRules {
                 }
                 if let index = stats.firstNarrowOverflow {
                     report(.val002, layer: layer.name, tensor: role.rawValue, index: index,
-                           "in \(tensor.dtype.rawValue), \(where_(index)) + epsilon is \(stats.narrowOverflowValue), so 1/sqrt(variance + epsilon) is not finite",
+                           "in \(tensor.dtype.rawValue), \(element(index)) + epsilon is \(stats.narrowOverflowValue), so 1/sqrt(variance + epsilon) is not finite",
                            hint: "store the batch-norm parameters as f32, or raise epsilon so that variance + epsilon is a positive \(tensor.dtype.rawValue) number")
                 }
             } else if let index = stats.firstNonFinite {
                 report(.val001, layer: layer.name, tensor: role.rawValue, index: index,
-                       "\(where_(index)) is \(stats.nonFiniteValue); \(stats.nonFiniteCount) of \(tensor.elementCount) elements are NaN or infinite",
+                       "\(element(index)) is \(stats.nonFiniteValue); \(stats.nonFiniteCount) of \(tensor.elementCount) elements are NaN or infinite",
                        hint: "training diverged or the file was damaged; re-export the model from a good checkpoint")
             }
             if let constant, let index = stats.firstNotConstant {
                 report(.bn009, layer: layer.name, tensor: role.rawValue, index: index,
-                       "\(role.rawValue) is recorded as materialised (absent in the source) but \(where_(index)) is \(stats.notConstantValue), not \(constant)",
+                       "\(role.rawValue) is recorded as materialised (absent in the source) but \(element(index)) is \(stats.notConstantValue), not \(constant)",
                        hint: "the reverse conversion drops materialised parameters, losing these values; remove the role from materialized")
             }
         }

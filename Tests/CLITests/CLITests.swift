@@ -122,3 +122,13 @@ import Testing
         #expect(forced.status == 0 && FileManager.default.fileExists(atPath: output), "\(forced.stderr)")
     }
 }
+
+/// The README's table of validation codes lists every code the library defines.
+@Suite struct ReadmeCodeTableTests {
+    @Test func everyFindingCodeIsDocumented() throws {
+        let readme = try String(contentsOf: CLITests.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        for code in FindingCode.allCases {
+            #expect(readme.contains("| \(code.rawValue) |"), "README.md does not list \(code.rawValue)")
+        }
+    }
+}

@@ -122,3 +122,69 @@ struct ValidationBNMDefectTests {
         }
     }
 }
+
+@Suite("Validation: hostile .bnm manifests")
+struct ValidationHostileManifestTests {
+    /// `value` with some numbers replaced by extreme ones and some array elements dropped or
+    /// repeated, decided by `rng`.
+    static func mutate(_ value: JSONValue, _ rng: inout SeededGenerator) -> JSONValue {
+        let extremes: [Int64] = [0, -1, 1, 2, 3, 7, 1 << 31, 1 << 53, (1 << 53) - 1, 1 << 40]
+        switch value {
+        case .int(let number):
+            guard Int.random(in: 0..<12, using: &rng) == 0 else { return value }
+            return .int(Bool.random(using: &rng) ? extremes.randomElement(using: &rng)! : number + 1)
+        case .double:
+            guard Int.random(in: 0..<6, using: &rng) == 0 else { return value }
+            return .double([0, -1, 1e-300, 1e308, -0.0, 0.5].randomElement(using: &rng)!)
+        case .array(var items):
+            items = items.map { mutate($0, &rng) }
+            if !items.isEmpty, Int.random(in: 0..<25, using: &rng) == 0 {
+                let index = Int.random(in: 0..<items.count, using: &rng)
+                if Bool.random(using: &rng) { items.remove(at: index) } else { items.append(items[index]) }
+            }
+            return .array(items)
+        case .object(let object):
+            var copy = object
+            for (key, member) in object where key != "crc32" { copy[key] = mutate(member, &rng) }
+            return .object(copy)
+        default:
+            return value
+        }
+    }
+
+    @Test("random manifest edits (CRCs made to match) give findings, never a trap")
+    func randomManifests() throws {
+        let source = ExpectedDefect.path("clean.bnm", folder: "Fixtures/defects")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source)))
+        let original = try BNMFile(path: source)
+        let manifest = try JSONValue.parse(Array(original.manifestText.utf8))
+        guard case .object(let root) = manifest, let model = root["model"] else {
+            Issue.record("clean.bnm has no model object")
+            return
+        }
+        let data = Array(bytes[Int(original.header.dataOffset)...])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("validation-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { _ = try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("hostile.bnm").path
+        var rng = SeededGenerator(seed: 99)
+        var reported = 0
+        for iteration in 0..<300 {
+            // Half the edits touch only the model, so that they get past the tensor table to the IR rules.
+            var edited = root
+            if iteration.isMultiple(of: 2) { edited["model"] = Self.mutate(model, &rng) } else {
+                edited = Self.mutate(manifest, &rng).objectValue ?? root
+            }
+            let text = Array(try JSONValue.object(edited).serialized().utf8)
+            let dataOffset = (64 + text.count + 63) / 64 * 64
+            let header = BNMHeader(manifestOffset: 64, manifestLength: UInt64(text.count), manifestCRC32: CRC32.checksum(text),
+                                   dataOffset: UInt64(dataOffset), dataLength: UInt64(data.count))
+            let file = header.encoded + text + [UInt8](repeating: 0, count: dataOffset - 64 - text.count) + data
+            try Data(file).write(to: URL(fileURLWithPath: path))
+            let result = Validator.validateFile(bnmPath: path)
+            #expect(result.unusable == nil)
+            if !result.findings.isEmpty { reported += 1 }
+        }
+        #expect(reported > 100, "only \(reported) of 300 mutated manifests gave findings")
+    }
+}

@@ -14,8 +14,9 @@ public enum KerasValidation {
     ///
     /// Findings use Keras' vocabulary for tensors (`moving_mean`, `moving_variance`, `gamma`,
     /// `kernel`, …) so that they can be found in the file with h5py; an `index` is a flat
-    /// row-major index into the tensor in its *native* layout (for spatial batch-norm
-    /// parameters and biases that is the Keras index too).
+    /// row-major index into the tensor in its *native* layout, the same for every source, and
+    /// the message adds the element's coordinates in the Keras dataset where the mapping is a
+    /// plain transpose (see `kerasCoordinates`).
     public static func validate(path: String, options: KerasImportOptions) -> (findings: [Finding], unusable: String?) {
         let imported: KerasImport
         do {
@@ -28,8 +29,15 @@ public enum KerasValidation {
         } catch {
             return ([], "\(path): \(error)")
         }
+        return (validate(imported, path: path), nil)
+    }
+
+    /// The IR rules on a model already imported from the Keras file at `path`, in Keras'
+    /// vocabulary (see `validate(path:options:)`). The converter uses this to check the model
+    /// it is about to write without reading the file twice.
+    public static func validate(_ imported: KerasImport, path: String) -> [Finding] {
         let model = imported.model
-        let findings = Validator.validate(model, file: path).map { finding -> Finding in
+        return Validator.validate(model, file: path).map { finding -> Finding in
             var renamed = finding
             guard let name = finding.location.layer, let role = finding.location.tensor, let layer = model.layer(named: name) else {
                 return finding
@@ -41,7 +49,6 @@ public enum KerasValidation {
             }
             return renamed
         }
-        return (findings, nil)
     }
 
     /// Where native element `index` of a tensor lies in the Keras dataset it came from, as
@@ -99,8 +106,10 @@ public enum KerasValidation {
     static let batchNormWeights: Set<String> = ["gamma", "beta", "moving_mean", "moving_variance"]
 
     /// The finding a model defect the importer rejected stands for; nil when the error means
-    /// the file is unusable.
-    static func finding(for error: KerasError, path: String, options: KerasImportOptions) -> Finding? {
+    /// the file is unusable. `options` are those the import was given (the architecture is
+    /// read again to name the layer's class). The converter uses this to say which rule a
+    /// refused file breaks.
+    public static func finding(for error: KerasError, path: String, options: KerasImportOptions) -> Finding? {
         switch error {
         case let .missingWeight(_, layer, weight):
             let code: FindingCode = batchNormWeights.contains(weight) ? .bn001 : .ch005

@@ -63,7 +63,7 @@ struct ConvertCommand: ParsableCommand {
             imported.warnings.forEach(Console.warning)
             // The same checks as `bnconvert validate`: a model an engine would trip over is
             // not written unless the user insists.
-            let findings = Validator.validate(imported.model, file: input)
+            let findings = KerasValidation.validate(imported, path: input)
             let errors = findings.filter { $0.severity == .error }
             findings.forEach { Console.note("\($0)") }
             if !errors.isEmpty {

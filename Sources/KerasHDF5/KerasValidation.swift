@@ -16,7 +16,7 @@ public enum KerasValidation {
     /// `kernel`, …) so that they can be found in the file with h5py; an `index` is a flat
     /// row-major index into the tensor in its *native* layout, the same for every source, and
     /// the message adds the element's coordinates in the Keras dataset where the mapping is a
-    /// plain transpose (see `kerasCoordinates`).
+    /// recorded layout transform (see `kerasCoordinates`).
     public static func validate(path: String, options: KerasImportOptions) -> (findings: [Finding], unusable: String?) {
         let imported: KerasImport
         do {
@@ -44,7 +44,8 @@ public enum KerasValidation {
             }
             if case .batchNorm = layer.op { renamed.location.tensor = kerasBatchNormName(role) }
             if let index = finding.location.index, let tensor = layer.tensor(TensorRole(rawValue: role)),
-               let keras = kerasCoordinates(of: index, role: TensorRole(rawValue: role), shape: tensor.shape, layer: layer, model: model) {
+               tensor.elementCount > index,
+               let keras = kerasCoordinates(of: index, role: TensorRole(rawValue: role), layer: layer, model: model) {
                 renamed.message += " (in the file: \(renamed.location.tensor ?? role)[\(keras.map(String.init).joined(separator: ", "))])"
             }
             return renamed
@@ -52,46 +53,25 @@ public enum KerasValidation {
     }
 
     /// Where native element `index` of a tensor lies in the Keras dataset it came from, as
-    /// coordinates, for the layouts whose mapping is a plain transpose: conv kernels (HWIO),
-    /// depthwise kernels (`[kh, kw, C, M]`), pointwise kernels, biases, spatial batch norm
-    /// (`[C]`), per-activation batch norm (`[1, H, W, C]` channels-last) and Dense kernels, all
-    /// when not fed by a Flatten (`[in, out]`). nil otherwise (after a Flatten the features were
-    /// reordered from Keras' H, W, C to C, H, W),
-    /// where the finding's native index is all there is.
-    static func kerasCoordinates(of index: Int, role: TensorRole, shape: [Int], layer: Layer, model: Model) -> [Int]? {
-        guard index >= 0, shape.allSatisfy({ $0 > 0 }) else { return nil }
-        var native = [Int](repeating: 0, count: shape.count)
-        var rest = index
-        for axis in shape.indices.reversed() {
-            native[axis] = rest % shape[axis]
-            rest /= shape[axis]
+    /// coordinates in that dataset. Derived from the `WeightTransform` recorded at import — the
+    /// same code that moved the weights — by sending an array of element numbers through its
+    /// inverse, so every layout (flattened heads and per-activation BN included) is covered
+    /// without a second description of it. nil when the model has no record for the tensor.
+    static func kerasCoordinates(of index: Int, role: TensorRole, layer: Layer, model: Model) -> [Int]? {
+        guard let records = model.provenance.extra["keras_weights"]?.arrayValue,
+              let recordJSON = records.first(where: { $0["layer"]?.stringValue == layer.name && $0["role"]?.stringValue == role.rawValue }),
+              let record = try? KerasWeightRecord(json: recordJSON, source: "provenance"),
+              let native = layer.tensor(role), index >= 0, index < native.elementCount,
+              let numbers = try? Tensor(values: (0..<native.elementCount).map { Int64($0) }, shape: native.shape),
+              let moved = try? record.transform.inverse(numbers, kerasShape: record.kerasShape),
+              let flat = try? moved.values(as: Int64.self).firstIndex(of: Int64(index)) else { return nil }
+        var coordinates = [Int](repeating: 0, count: record.kerasShape.count)
+        var rest = flat
+        for axis in record.kerasShape.indices.reversed() where record.kerasShape[axis] > 0 {
+            coordinates[axis] = rest % record.kerasShape[axis]
+            rest /= record.kerasShape[axis]
         }
-        guard rest == 0 else { return nil }
-        let channelsLast = model.provenance.extra["data_format"]?.stringValue != "channels_first"
-        switch (layer.op, role, native.count) {
-        case (.conv2d, .kernel, 4), (.separableConv2d, .pointwiseKernel, 4):
-            return [native[2], native[3], native[1], native[0]]
-        case (.depthwiseConv2d(let config), .depthwiseKernel, 4):
-            let multiplier = max(config.depthMultiplier, 1)
-            return [native[2], native[3], native[0] / multiplier, native[0] % multiplier]
-        case (.separableConv2d(let config), .depthwiseKernel, 4):
-            let multiplier = max(config.depthMultiplier, 1)
-            return [native[2], native[3], native[0] / multiplier, native[0] % multiplier]
-        case (_, .bias, 1):
-            return native
-        case (.dense, .kernel, 2):
-            if let source = layer.inbound.first, case .flatten? = model.layer(named: source)?.op { return nil }
-            return [native[1], native[0]]
-        case (.batchNorm(let config), _, 4):
-            // After a Flatten the features were reordered from Keras' H, W, C to C, H, W.
-            if let source = layer.inbound.first, case .flatten? = model.layer(named: source)?.op { return nil }
-            switch config.mode {
-            case .spatial: return [native[1]]
-            case .perActivation: return channelsLast ? [0, native[2], native[3], native[1]] : native
-            }
-        default:
-            return nil
-        }
+        return coordinates
     }
 
     /// IR batch-norm roles as Keras names its variables.

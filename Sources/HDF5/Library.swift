@@ -123,4 +123,22 @@ struct ErrorStack {
 public enum HDF5Library {
     /// How many HDF5 objects are open right now, in every file. Zero when nothing leaks.
     public static var openObjectCount: Int { Library.openObjectCount }
+
+    /// The paths of the files HDF5 has open right now, in this process. A file disappears
+    /// from this list once its last group, dataset and attribute handle is released.
+    public static var openFilePaths: [String] {
+        Library.locked {
+            let count = Int(H5Fget_obj_count(hid_t(chdf5_f_obj_all()), UInt32(H5F_OBJ_FILE)))
+            guard count > 0 else { return [] }
+            var ids = [hid_t](repeating: 0, count: count)
+            let found = Int(H5Fget_obj_ids(hid_t(chdf5_f_obj_all()), UInt32(H5F_OBJ_FILE), count, &ids))
+            return ids.prefix(max(found, 0)).compactMap { id in
+                let length = H5Fget_name(id, nil, 0)
+                guard length > 0 else { return nil }
+                var buffer = [CChar](repeating: 0, count: length + 1)
+                _ = H5Fget_name(id, &buffer, buffer.count)
+                return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+        }
+    }
 }

@@ -72,6 +72,22 @@ import Testing
         #expect(file.openObjectCount == 1)
     }
 
+    /// Every handle is closed deterministically: once the last object taken from a file goes,
+    /// HDF5 has closed the file itself, after a full read and after failed reads alike.
+    @Test func fileIsClosedOnceItsObjectsAreReleased() throws {
+        // A private copy: other suites read the fixture itself in parallel.
+        let path = Paths.temporaryFile("keras3_model.h5")
+        try FileManager.default.copyItem(atPath: Paths.fixture("keras3_model.h5"), toPath: path)
+        do {
+            let file = try HDF5File.open(path)
+            try compare(file, with: try FileDescription(fixture: "keras3_model.expected.json"))
+            _ = Result { try file.root.dataset("model_weights/no/such") }
+            _ = Result { try file.root.dataset("model_weights/bn/tiny_seq/bn/gamma").read(as: Double.self) }
+            #expect(HDF5Library.openFilePaths.contains(path))
+        }
+        #expect(!HDF5Library.openFilePaths.contains(path), "\(HDF5Library.openFilePaths)")
+    }
+
     @Test func failedAtomicWriteLeavesNoFile() throws {
         let path = Paths.temporaryFile("out.h5")
         struct Stop: Error {}

@@ -91,6 +91,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written.bnm"))
     }
 
+    /// `--input-shape` overrides the architecture's input size; a size the weights cannot
+    /// take is refused (here the per-activation BN was trained for 6×5, not 5×6).
+    @Test func inputShapeOverride() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("m.bnm").path
+        let matching = try Self.bnconvert(Self.fixture("per_activation_bn_full.h5"), output, "--input-shape", "6,5,3")
+        #expect(matching.status == 0, "\(matching.stderr)")
+        let swapped = try Self.bnconvert(Self.fixture("per_activation_bn_full.h5"), output, "--input-shape", "5,6,3", "--force")
+        #expect(swapped.status == 2 && swapped.stderr.contains("layer 'bn'"), "\(swapped.stderr)")
+        #expect(try Self.bnconvert(Self.fixture("per_activation_bn_full.h5"), output, "--input-shape", "6,x,3").status == 64)
+    }
+
     @Test func wrongUsageExits64() throws {
         #expect(try Self.bnconvert(Self.fixture("conv_bn_relu.h5"), "out.txt").status == 64)
         #expect(try Self.bnconvert("verify", "m.bnm", "--input", "x.npy", "--expect", "y.npy", "--rtol", "-1").status == 64)

@@ -121,12 +121,9 @@ struct GraphBuilder {
             let kerasShape = try inputShape(spec, reader: reader)
             switch kerasShape.count {
             case 3:
-                let mapLayout = KerasLayout.map(dataFormat: modelDataFormat)
-                guard case let .map(axes) = mapLayout else { fatalError("map layout") }
-                var native = [0, 0, 0]
-                for (kerasIndex, nativeAxis) in axes.enumerated() { native[nativeAxis] = kerasShape[kerasIndex] }
-                op = .input(shape: native)
-                layout = mapLayout
+                let axes = KerasLayout.kerasAxes(dataFormat: modelDataFormat)
+                op = .input(shape: KerasLayout.nativeShape(kerasDims: kerasShape, kerasAxes: axes))
+                layout = .map(kerasAxes: axes)
             case 1:
                 op = .input(shape: kerasShape)
                 layout = .vector(order: nil)
@@ -402,12 +399,10 @@ struct GraphBuilder {
         case (.map, 2), (.vector, 2), (.reshaped, 2), (.map, 4...), (.vector, 4...), (.reshaped, 4...):
             return (.reshape(targetShape: [total]), .reshaped(kerasShape: resolved, order: order))
         case (.vector(nil), 3):
-            let mapLayout = KerasLayout.map(dataFormat: modelDataFormat)
-            guard case let .map(axes) = mapLayout else { break }
-            var native = [0, 0, 0]
-            for (kerasIndex, nativeAxis) in axes.enumerated() { native[nativeAxis] = resolved[kerasIndex] }
+            let axes = KerasLayout.kerasAxes(dataFormat: modelDataFormat)
+            let native = KerasLayout.nativeShape(kerasDims: resolved, kerasAxes: axes)
             guard FlattenOrder.make(mapShape: native, kerasAxes: axes) == nil else { break }
-            return (.reshape(targetShape: native), mapLayout)
+            return (.reshape(targetShape: native), .map(kerasAxes: axes))
         default:
             break
         }

@@ -19,11 +19,20 @@ enum KerasLayout: Equatable {
     /// along an axis is refused rather than guessed.
     case reshaped(kerasShape: [Int], order: FlattenOrder?)
 
-    static let channelsLast = KerasLayout.map(kerasAxes: [1, 2, 0])
-    static let channelsFirst = KerasLayout.map(kerasAxes: [0, 1, 2])
+    /// Native axes in Keras' order for a data format: H, W, C (channels_last) or C, H, W.
+    static func kerasAxes(dataFormat: String?) -> [Int] {
+        dataFormat == "channels_first" ? [0, 1, 2] : [1, 2, 0]
+    }
 
     static func map(dataFormat: String?) -> KerasLayout {
-        dataFormat == "channels_first" ? channelsFirst : channelsLast
+        .map(kerasAxes: kerasAxes(dataFormat: dataFormat))
+    }
+
+    /// The native `[C, H, W]` of a map Keras shapes as `kerasDims` along `kerasAxes`.
+    static func nativeShape(kerasDims: [Int], kerasAxes: [Int]) -> [Int] {
+        var native = [0, 0, 0]
+        for (kerasIndex, nativeAxis) in kerasAxes.enumerated() { native[nativeAxis] = kerasDims[kerasIndex] }
+        return native
     }
 }
 
@@ -38,7 +47,7 @@ struct FlattenOrder: Equatable {
     var kerasDims: [Int] { kerasAxes.map { mapShape[$0] } }
 
     /// The permutation taking a tensor shaped `kerasDims` to native `[C, H, W]`.
-    var toNative: [Int] { (0..<3).map { axis in kerasAxes.firstIndex(of: axis)! } }
+    var toNative: [Int] { inversePermutation(kerasAxes) }
 
     /// Nil when the two flattenings agree (nothing to permute).
     static func make(mapShape: [Int], kerasAxes: [Int]) -> FlattenOrder? {
@@ -114,8 +123,7 @@ enum WeightTransform: Equatable {
             guard let order else { return try keras.reshaped([1, count, 1, 1]) }
             return try keras.reshaped(order.kerasDims).permuted(order.toNative).reshaped([1, count, 1, 1])
         case let .perActivation(kerasAxes, nativeShape):
-            let toNative = (0..<3).map { axis in kerasAxes.firstIndex(of: axis)! }
-            return try keras.reshaped(kerasAxes.map { nativeShape[$0] }).permuted(toNative).reshaped([1] + nativeShape)
+            return try keras.reshaped(kerasAxes.map { nativeShape[$0] }).permuted(inversePermutation(kerasAxes)).reshaped([1] + nativeShape)
         }
     }
 
@@ -141,6 +149,13 @@ enum WeightTransform: Equatable {
             return try native.reshaped(nativeShape).permuted(kerasAxes).reshaped(kerasShape)
         }
     }
+}
+
+/// The permutation that undoes `axes` (numpy's `argsort` of a permutation).
+func inversePermutation(_ axes: [Int]) -> [Int] {
+    var inverse = [Int](repeating: 0, count: axes.count)
+    for (position, axis) in axes.enumerated() where axes.indices.contains(axis) { inverse[axis] = position }
+    return inverse
 }
 
 /// TensorFlow's padding for "same": output `ceil(in / stride)`, the extra pixel (if the

@@ -121,6 +121,47 @@ public struct KerasFile: Sendable {
         return .array(groups)
     }
 
+    /// What a weights file holds without an architecture: each layer's weights (name, Keras
+    /// shape, element type) in file order — legacy files in `layer_names` order, Keras 3 files
+    /// by their `layers/<key>` groups. For looking at a file, not for converting it.
+    public func weightListing() throws -> [(layer: String, weights: [(name: String, shape: [Int], type: String)])] {
+        try keras {
+            switch kind {
+            case .legacyWeights, .fullModel:
+                let root = try legacyRoot()
+                return try root.stringListAttribute("layer_names").map { name in
+                    let group = try root.group(name)
+                    let names = try group.hasAttribute("weight_names") || group.hasAttribute("weight_names0")
+                        ? try group.stringListAttribute("weight_names") : []
+                    return (name, try names.map { weight in
+                        let dataset = try group.dataset(weight)
+                        return (weight, dataset.shape, dataset.elementType.code)
+                    })
+                }
+            case .keras3Weights:
+                var result: [(layer: String, weights: [(name: String, shape: [Int], type: String)])] = []
+                func visit(_ group: Group) throws {
+                    for child in try group.children() where try group.kind(of: child) == .group {
+                        let sub = try group.group(child)
+                        if child == "vars" {
+                            let names = try sub.children().sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
+                            let recorded = try sub.hasAttribute("name") ? try sub.attribute("name").value.strings?.first : nil
+                            let label = recorded.map { "\(group.path) ('\($0)')" } ?? group.path
+                            result.append((label, try names.map { name in
+                                let dataset = try sub.dataset(name)
+                                return (name, dataset.shape, dataset.elementType.code)
+                            }))
+                        } else {
+                            try visit(sub)
+                        }
+                    }
+                }
+                try visit(try file.root)
+                return result
+            }
+        }
+    }
+
     /// The weights of a Keras 3 `.weights.h5` layer at `key` (e.g. `layers/conv2d`), by position.
     /// Also returns the layer name Keras recorded on the `vars` group, when it did.
     func keras3Weights(key: String) throws -> (weights: [StoredWeight], recordedName: String?)? {

@@ -34,6 +34,12 @@ struct InspectCommand: ParsableCommand {
                 print(try HDF5JSONView.describe(path: file).serialized(pretty: true))
             } else {
                 let architecture = try config.map { try String(contentsOfFile: $0, encoding: .utf8) }
+                let keras = try KerasFile(path: file)
+                if architecture == nil && keras.storedArchitecture == nil {
+                    // Weights only: show what is stored; mapping it needs the architecture.
+                    try printWeights(keras)
+                    return
+                }
                 let imported = try KerasImporter.read(
                     path: file, options: KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config"))
                 printKeras(imported)
@@ -54,6 +60,17 @@ struct InspectCommand: ParsableCommand {
             }
         }
         print("\(manifest.layers.count) layers, \(manifest.tensors.count) tensors, \(humanBytes(total)) of tensor data")
+    }
+
+    private func printWeights(_ keras: KerasFile) throws {
+        print("Keras weights file \(file)  (\(keras.kind.rawValue), Keras \(keras.kerasVersion.isEmpty ? "?" : keras.kerasVersion))")
+        for (layer, weights) in try keras.weightListing() {
+            print("  \(layer)")
+            for weight in weights {
+                print("    \(weight.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(weight.type) \(weight.shape)")
+            }
+        }
+        Console.note("no architecture in the file: pass --config model.json (model.to_json()) to see what each layer maps to")
     }
 
     private func printKeras(_ imported: KerasImport) {

@@ -104,6 +104,15 @@ import Testing
         #expect(try Self.bnconvert(Self.fixture("per_activation_bn_full.h5"), output, "--input-shape", "6,x,3").status == 64)
     }
 
+    @Test func inspectWeightsOnlyFileListsWhatIsStored() throws {
+        let outcome = try Self.bnconvert("inspect", Self.fixture("nested_tfkeras.h5"))
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("inner_bn/moving_variance:0") && outcome.stdout.contains("f32 [4]"), "\(outcome.stdout)")
+        #expect(outcome.stderr.contains("--config"))
+        let mapped = try Self.bnconvert("inspect", Self.fixture("nested_tfkeras.h5"), "--config", Self.fixture("nested_tfkeras.config.json"))
+        #expect(mapped.status == 0 && mapped.stdout.contains("inner_bn: batch_norm [spatial"), "\(mapped.stdout)")
+    }
+
     @Test func wrongUsageExits64() throws {
         #expect(try Self.bnconvert(Self.fixture("conv_bn_relu.h5"), "out.txt").status == 64)
         #expect(try Self.bnconvert("verify", "m.bnm", "--input", "x.npy", "--expect", "y.npy", "--rtol", "-1").status == 64)

@@ -12,7 +12,11 @@ struct DatasetSource: TensorSource {
     init(dataset: Dataset, elementSize: Int) throws {
         self.dataset = dataset
         self.elementSize = elementSize
-        byteCount = try dataset.elementCount * elementSize
+        let (bytes, overflow) = try dataset.elementCount.multipliedReportingOverflow(by: elementSize)
+        guard !overflow else {
+            throw HDF5Error.shapeMismatch(file: dataset.file.path, path: dataset.path, detail: "shape \(dataset.shape) is too large")
+        }
+        byteCount = bytes
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: Int) throws {

@@ -137,9 +137,9 @@ struct GraphBuilder {
             guard try reader.int("groups", default: 1) == 1 else {
                 throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "grouped convolution")
             }
-            let kernelSize = try reader.pair("kernel_size"), strides = try reader.pair("strides", default: [1, 1])
-            let dilation = try reader.pair("dilation_rate", default: [1, 1])
-            let filters = try reader.int("filters"), useBias = try reader.bool("use_bias", default: true)
+            let kernelSize = try reader.positivePair("kernel_size"), strides = try reader.positivePair("strides", default: [1, 1])
+            let dilation = try reader.positivePair("dilation_rate", default: [1, 1])
+            let filters = try reader.positiveInt("filters"), useBias = try reader.bool("use_bias", default: true)
             tensors.append(try take("kernel", .kernel, .convKernel, expect: kernelSize + [shape[0], filters]))
             if useBias { tensors.append(try take("bias", .bias, .identity, expect: [filters])) }
             op = .conv2d(Conv2DConfig(filters: filters, kernelSize: kernelSize, strides: strides, dilation: dilation,
@@ -149,9 +149,9 @@ struct GraphBuilder {
 
         case "DepthwiseConv2D":
             let (shape, axes) = try requireMap()
-            let kernelSize = try reader.pair("kernel_size"), strides = try reader.pair("strides", default: [1, 1])
-            let dilation = try reader.pair("dilation_rate", default: [1, 1])
-            let multiplier = try reader.int("depth_multiplier", default: 1), useBias = try reader.bool("use_bias", default: true)
+            let kernelSize = try reader.positivePair("kernel_size"), strides = try reader.positivePair("strides", default: [1, 1])
+            let dilation = try reader.positivePair("dilation_rate", default: [1, 1])
+            let multiplier = try reader.positiveInt("depth_multiplier", default: 1), useBias = try reader.bool("use_bias", default: true)
             let name = weights.contains { $0.name == "depthwise_kernel" } ? "depthwise_kernel" : "kernel"
             tensors.append(try take(name, .depthwiseKernel, .depthwiseKernel, expect: kernelSize + [shape[0], multiplier]))
             if useBias { tensors.append(try take("bias", .bias, .identity, expect: [shape[0] * multiplier])) }
@@ -163,10 +163,10 @@ struct GraphBuilder {
 
         case "SeparableConv2D":
             let (shape, axes) = try requireMap()
-            let kernelSize = try reader.pair("kernel_size"), strides = try reader.pair("strides", default: [1, 1])
-            let dilation = try reader.pair("dilation_rate", default: [1, 1])
-            let multiplier = try reader.int("depth_multiplier", default: 1), useBias = try reader.bool("use_bias", default: true)
-            let filters = try reader.int("filters")
+            let kernelSize = try reader.positivePair("kernel_size"), strides = try reader.positivePair("strides", default: [1, 1])
+            let dilation = try reader.positivePair("dilation_rate", default: [1, 1])
+            let multiplier = try reader.positiveInt("depth_multiplier", default: 1), useBias = try reader.bool("use_bias", default: true)
+            let filters = try reader.positiveInt("filters")
             tensors.append(try take("depthwise_kernel", .depthwiseKernel, .depthwiseKernel, expect: kernelSize + [shape[0], multiplier]))
             tensors.append(try take("pointwise_kernel", .pointwiseKernel, .convKernel, expect: [1, 1, shape[0] * multiplier, filters]))
             if useBias { tensors.append(try take("bias", .bias, .identity, expect: [filters])) }
@@ -181,7 +181,7 @@ struct GraphBuilder {
                 throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
                                                   detail: "Dense on a non-flat input (apply Flatten or global pooling first)")
             }
-            let units = try reader.int("units"), useBias = try reader.bool("use_bias", default: true)
+            let units = try reader.positiveInt("units"), useBias = try reader.bool("use_bias", default: true)
             tensors.append(try take("kernel", .kernel, .denseKernel(order), expect: [shape[0], units]))
             if useBias { tensors.append(try take("bias", .bias, .identity, expect: [units])) }
             op = .dense(DenseConfig(units: units, useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
@@ -215,8 +215,8 @@ struct GraphBuilder {
 
         case "MaxPooling2D", "AveragePooling2D":
             let (shape, axes) = try requireMap()
-            let poolSize = try reader.pair("pool_size", default: [2, 2])
-            let strides = try reader.pair("strides", default: poolSize)
+            let poolSize = try reader.positivePair("pool_size", default: [2, 2])
+            let strides = try reader.positivePair("strides", default: poolSize)
             let config = Pool2DConfig(poolSize: poolSize, strides: strides,
                                       padding: try padding(shape, kernel: poolSize, strides: strides, dilation: [1, 1]),
                                       countIncludesPadding: false)
@@ -346,6 +346,7 @@ struct GraphBuilder {
             guard axes == [1] else { throw badAxis(spec, rawAxes) }
             (mode, transform, expected) = (.spatial, .batchNormVector(order), [shape[0]])
         case let .map(kerasAxes):
+            guard axes.allSatisfy({ (1...3).contains($0) }) else { throw badAxis(spec, rawAxes) }
             if axes.count == 1 {
                 guard kerasAxes[axes[0] - 1] == 0 else { throw badAxis(spec, rawAxes) }
                 (mode, transform, expected) = (.spatial, .batchNormVector(nil), [shape[0]])
@@ -451,11 +452,14 @@ struct GraphBuilder {
         guard let items = value?.arrayValue, items.count >= 2 else {
             throw KerasError.inputShape(detail: "input layer '\(spec.name)' has no shape; pass --input-shape H,W,C")
         }
-        let dims = items.dropFirst().map { $0.intValue.map { Int($0) } }
-        guard dims.allSatisfy({ $0 != nil }) else {
+        let dims = items.dropFirst().compactMap { $0.intValue.map { Int($0) } }
+        guard dims.count == items.count - 1 else {
             throw KerasError.inputShape(detail: "input layer '\(spec.name)' has unknown dimensions \(items); pass --input-shape H,W,C")
         }
-        return dims.map { $0! }
+        guard dims.allSatisfy({ $0 >= 1 && $0 <= 1 << 24 }) else {
+            throw KerasError.inputShape(detail: "input layer '\(spec.name)' has dimensions \(dims) outside 1…16777216")
+        }
+        return dims
     }
 
     // MARK: - Weights

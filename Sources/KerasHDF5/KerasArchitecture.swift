@@ -151,7 +151,10 @@ private struct ArchitectureParser {
         guard nested.inputs.count == inbound.count else {
             throw fail(pointer, "nested model '\(nested.name)' takes \(nested.inputs.count) inputs but is given \(inbound.count)")
         }
-        let substitutes = Dictionary(uniqueKeysWithValues: zip(nested.inputs, inbound))
+        guard Set(nested.inputs).count == nested.inputs.count else {
+            throw fail(pointer, "nested model '\(nested.name)' lists an input twice")
+        }
+        let substitutes = Dictionary(zip(nested.inputs, inbound), uniquingKeysWith: { first, _ in first })
         return nested.layers.compactMap { layer in
             if substitutes[layer.name] != nil { return nil }
             var copy = layer

@@ -42,6 +42,21 @@ struct ConfigReader {
         return text
     }
 
+    /// A positive integer (filters, units, depth multiplier): a count that a file could set
+    /// to 0 or less, which would otherwise divide by zero or build an empty layer downstream.
+    func positiveInt(_ key: String, default fallback: Int? = nil) throws -> Int {
+        let value = try int(key, default: fallback)
+        guard value >= 1 else { throw fail(key, "must be at least 1, found \(value)") }
+        return value
+    }
+
+    /// A pair of positive integers (kernel size, strides, dilation, pool size).
+    func positivePair(_ key: String, default fallback: [Int]? = nil) throws -> [Int] {
+        let values = try pair(key, default: fallback)
+        guard values.allSatisfy({ $0 >= 1 }) else { throw fail(key, "must be at least 1, found \(values)") }
+        return values
+    }
+
     /// An `(int, int)` pair written as `[a, b]` or a single int.
     func pair(_ key: String, default fallback: [Int]? = nil) throws -> [Int] {
         guard let value = config[key], value != .null else {

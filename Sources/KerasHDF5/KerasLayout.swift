@@ -128,7 +128,16 @@ enum WeightTransform: Equatable {
     }
 
     /// The Keras weight, shaped `kerasShape` as it was stored, for a native tensor.
+    /// `kerasShape` may come from a file's provenance: ranks are checked before use.
     func inverse(_ native: Tensor, kerasShape: [Int]) throws -> Tensor {
+        let rank: Int? = switch self {
+        case .convKernel, .depthwiseKernel: 4
+        case .denseKernel: 2
+        case .identity, .batchNormVector, .perActivation: nil
+        }
+        if let rank, kerasShape.count != rank || native.rank != rank {
+            throw TensorError.invalidPermutation(axes: Array(0..<kerasShape.count), rank: native.rank)
+        }
         switch self {
         case .identity:
             return try native.reshaped(kerasShape)

@@ -299,7 +299,7 @@ struct GraphBuilder {
             do {
                 layer.outputShape = try ShapeInference.outputShape(of: op, named: spec.name, inputs: shapes)
             } catch {
-                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "\(error)")
+                throw KerasError.shape(layer: spec.name, className: spec.className, detail: "\(error)")
             }
         }
         edges[spec.name] = Edge(shape: layer.outputShape, layout: layout)

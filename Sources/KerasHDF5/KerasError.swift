@@ -22,6 +22,9 @@ public enum KerasError: Error, Sendable, Equatable {
     case unsupportedDType(file: String, path: String, type: String)
     /// The input shape is unknown or contradicts itself.
     case inputShape(detail: String)
+    /// A layer's output shape cannot be computed from its inputs (e.g. a pooling window larger
+    /// than its input, Add of different shapes); `detail` is shape inference's message.
+    case shape(layer: String, className: String, detail: String)
     /// An HDF5 error underneath, unchanged.
     case hdf5(HDF5Error)
 }
@@ -47,6 +50,8 @@ extension KerasError: CustomStringConvertible {
             return "\(file): \(path) has element type \(type), which .bnm does not store"
         case let .inputShape(detail):
             return "input shape: \(detail)"
+        case let .shape(layer, className, detail):
+            return "layer '\(layer)' (\(className)): \(detail)"
         case let .hdf5(error):
             return error.description
         }

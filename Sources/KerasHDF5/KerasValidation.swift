@@ -114,6 +114,10 @@ public enum KerasValidation {
             return Finding(.ch001, .init(file: path, layer: layer),
                            message: "layer '\(layer)': inbound_nodes \(detail)",
                            hint: "fix inbound_nodes in the architecture, or restore the missing layer")
+        case let .shape(layer, _, detail):
+            return Finding(.ch009, .init(file: path, layer: layer),
+                           message: detail,
+                           hint: "the layer's configuration does not fit the shape reaching it; check the input size (--input-shape) and the layers before it")
         case .unknownLayout, .architectureRequired, .invalidConfig, .unsupportedLayer, .unsupportedDType, .inputShape, .hdf5:
             return nil
         }

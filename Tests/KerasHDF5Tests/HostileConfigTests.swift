@@ -30,3 +30,17 @@ import Testing
         }
     }
 }
+
+/// A configuration whose shapes do not chain is a model defect (CH009 at the layer), not an
+/// unusable file.
+@Suite struct ShapeDefectTests {
+    @Test func windowLargerThanInputIsCH009() throws {
+        let config = try String(contentsOfFile: KerasFixture.path("conv_bn_relu.config.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"padding\": \"same\"", with: "\"padding\": \"valid\"")
+            .replacingOccurrences(of: "\"batch_shape\": [null, 6, 5, 3]", with: "\"batch_shape\": [null, 2, 2, 3]")
+        let result = KerasValidation.validate(path: KerasFixture.path("conv_bn_relu.h5"), options: KerasImportOptions(architectureJSON: config))
+        #expect(result.unusable == nil)
+        #expect(result.findings.map(\.code) == [.ch009])
+        #expect(result.findings.first?.location.layer == "conv")
+    }
+}

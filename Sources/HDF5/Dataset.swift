@@ -94,22 +94,9 @@ public struct Dataset: HDF5Node {
     public func readSlab(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws {
         guard let size = elementType.byteSize else { throw unsupported() }
         try checkSlab(start: start, count: count, elementSize: size, bufferBytes: buffer.count)
-        let site = site("read slab \(start) + \(count)")
-        let memoryType = try memoryType(site)
-        try Library.locked {
-            let fileSpace = try Library.open(site, .dataspace) { H5Dget_space(handle.id) }
-            let memorySpace = try Dataspace.create(shape: count, site: site)
-            if !shape.isEmpty {
-                let offsets = start.map { hsize_t($0) }
-                let counts = count.map { hsize_t($0) }
-                try Library.call(site) {
-                    H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, offsets, nil, counts, nil)
-                }
-            }
-            guard buffer.count > 0 else { return }
-            try Library.call(site) {
-                H5Dread(handle.id, memoryType.id, memorySpace.id, fileSpace.id, chdf5_p_default(), buffer.baseAddress)
-            }
+        guard buffer.count > 0 else { return }
+        try withSlab(start: start, count: count, operation: "read") { memoryType, memorySpace, fileSpace in
+            H5Dread(handle.id, memoryType, memorySpace, fileSpace, chdf5_p_default(), buffer.baseAddress)
         }
     }
 
@@ -165,7 +152,17 @@ public struct Dataset: HDF5Node {
         guard let size = elementType.byteSize else { throw unsupported() }
         try checkSlab(start: start, count: count, elementSize: size, bufferBytes: bytes.count)
         guard bytes.count > 0 else { return }
-        let site = site("write slab \(start) + \(count)")
+        try withSlab(start: start, count: count, operation: "write") { memoryType, memorySpace, fileSpace in
+            H5Dwrite(handle.id, memoryType, memorySpace, fileSpace, chdf5_p_default(), bytes.baseAddress)
+        }
+    }
+
+    /// Selects the block `start ..< start + count` in the file and a matching memory space,
+    /// then makes the one `H5Dread`/`H5Dwrite` call `transfer` stands for.
+    private func withSlab(
+        start: [Int], count: [Int], operation: String, _ transfer: (hid_t, hid_t, hid_t) -> herr_t
+    ) throws {
+        let site = site("\(operation) slab \(start) + \(count)")
         let memoryType = try memoryType(site)
         try Library.locked {
             let fileSpace = try Library.open(site, .dataspace) { H5Dget_space(handle.id) }
@@ -175,9 +172,7 @@ public struct Dataset: HDF5Node {
                     H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start.map { hsize_t($0) }, nil, count.map { hsize_t($0) }, nil)
                 }
             }
-            try Library.call(site) {
-                H5Dwrite(handle.id, memoryType.id, memorySpace.id, fileSpace.id, chdf5_p_default(), bytes.baseAddress)
-            }
+            try Library.call(site) { transfer(memoryType.id, memorySpace.id, fileSpace.id) }
         }
     }
 

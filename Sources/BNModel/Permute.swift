@@ -14,6 +14,7 @@ extension Tensor {
         }
         if axes == Array(0..<rank) { return self }
         let newShape = axes.map { shape[$0] }
+        if elementCount == 0 { return try Tensor(dtype: dtype, shape: newShape, bytes: []) }
         var sourceStrides = [Int](repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) {
             sourceStrides[axis] = sourceStrides[axis + 1] * shape[axis + 1]
@@ -111,4 +112,10 @@ extension Tensor {
         case .u8: return try repeated(integer(UInt8.self))
         }
     }
+}
+
+extension Tensor {
+    /// The number of elements of `shape`, or nil when a dimension is negative or the product
+    /// (of the non-zero dimensions) overflows: the one overflow-checked count readers use.
+    public static func elementCount(of shape: [Int]) -> Int? { Checked.product(shape) }
 }

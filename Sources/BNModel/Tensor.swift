@@ -96,9 +96,10 @@ public struct Tensor: Sendable {
 
     /// Calls `body` with consecutive pieces of the tensor's bytes, in order, each at most
     /// `maxChunkBytes` long, so that a lazy source is never held whole in memory.
-    /// Memory and mapped storage are handed over without copying.
-    public func forEachChunk(maxChunkBytes: Int = 4 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        precondition(maxChunkBytes > 0, "maxChunkBytes must be positive")
+    /// Memory and mapped storage are handed over without copying. A `maxChunkBytes` below 1
+    /// is taken as 1.
+    public func forEachChunk(maxChunkBytes requested: Int = 4 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let maxChunkBytes = max(requested, 1)
         switch storage {
         case .memory, .mapped:
             try withBytes { all in

@@ -41,19 +41,19 @@ public enum TensorError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Overflow-checked size arithmetic shared by `Tensor` and the `.bnm` reader.
 enum Checked {
-    /// The product of `dims`, or nil when a dimension is negative or the product overflows.
-    /// A zero dimension makes the product 0 however large the others are.
+    /// The product of `dims`, or nil when a dimension is negative or the product of the
+    /// non-zero dimensions overflows. A zero dimension makes the product 0, but only when the
+    /// other dimensions multiply out: an empty `[0, 2⁴⁰, 2⁴⁰]` is refused, because code that
+    /// walks a shape (strides, planes, windows) multiplies those other dimensions too.
     static func product(_ dims: [Int]) -> Int? {
         guard dims.allSatisfy({ $0 >= 0 }) else { return nil }
-        if dims.contains(0) { return 0 }
         var result = 1
-        for dim in dims {
-            guard dim >= 0 else { return nil }
+        for dim in dims where dim != 0 {
             let (value, overflow) = result.multipliedReportingOverflow(by: dim)
             guard !overflow else { return nil }
             result = value
         }
-        return result
+        return dims.contains(0) ? 0 : result
     }
 
     /// `dtype.byteSize × product(shape)`, or nil on a negative dimension or overflow.

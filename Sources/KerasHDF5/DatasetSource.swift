@@ -25,7 +25,9 @@ struct DatasetSource: TensorSource {
         guard shape.count >= 1 else {
             // A scalar: one element, read whole.
             let all = try dataset.readBytes()
-            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all.withUnsafeBytes { $0 }[byteOffset ..< byteOffset + buffer.count]))
+            all.withUnsafeBytes { bytes in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[byteOffset ..< byteOffset + buffer.count]))
+            }
             return
         }
         let rowBytes = shape.dropFirst().reduce(elementSize, *)

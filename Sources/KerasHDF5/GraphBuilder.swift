@@ -74,6 +74,11 @@ struct GraphBuilder {
         var op: LayerOp
         var layout: KerasLayout?
 
+        /// A fused activation acts on the layer's output, laid out like its input: a softmax
+        /// axis is Keras' and must become the native one (channels, not W).
+        func fused(_ activation: Activation) throws -> Activation {
+            try nativeAxis(of: activation, input: inputs.first, spec: spec)
+        }
         func requireMap(_ index: Int = 0) throws -> (shape: [Int], kerasAxes: [Int]) {
             guard index < inputs.count, let shape = inputs[index].shape, case let .map(axes)? = inputs[index].layout, shape.count == 3 else {
                 throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
@@ -144,7 +149,7 @@ struct GraphBuilder {
             if useBias { tensors.append(try take("bias", .bias, .identity, expect: [filters])) }
             op = .conv2d(Conv2DConfig(filters: filters, kernelSize: kernelSize, strides: strides, dilation: dilation,
                                       padding: try padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
-                                      useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
+                                      useBias: useBias, activation: try fused(reader.activation(kerasMajorVersion: major))))
             layout = .map(kerasAxes: axes)
 
         case "DepthwiseConv2D":
@@ -158,7 +163,7 @@ struct GraphBuilder {
             op = .depthwiseConv2d(DepthwiseConv2DConfig(
                 depthMultiplier: multiplier, kernelSize: kernelSize, strides: strides, dilation: dilation,
                 padding: try padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
-                useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
+                useBias: useBias, activation: try fused(reader.activation(kerasMajorVersion: major))))
             layout = .map(kerasAxes: axes)
 
         case "SeparableConv2D":
@@ -173,7 +178,7 @@ struct GraphBuilder {
             op = .separableConv2d(SeparableConv2DConfig(
                 filters: filters, depthMultiplier: multiplier, kernelSize: kernelSize, strides: strides, dilation: dilation,
                 padding: try padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
-                useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
+                useBias: useBias, activation: try fused(reader.activation(kerasMajorVersion: major))))
             layout = .map(kerasAxes: axes)
 
         case "Dense":
@@ -184,7 +189,7 @@ struct GraphBuilder {
             let units = try reader.positiveInt("units"), useBias = try reader.bool("use_bias", default: true)
             tensors.append(try take("kernel", .kernel, .denseKernel(order), expect: [shape[0], units]))
             if useBias { tensors.append(try take("bias", .bias, .identity, expect: [units])) }
-            op = .dense(DenseConfig(units: units, useBias: useBias, activation: try reader.activation(kerasMajorVersion: major)))
+            op = .dense(DenseConfig(units: units, useBias: useBias, activation: try fused(reader.activation(kerasMajorVersion: major))))
             layout = .vector(order: nil)
 
         case "BatchNormalization":
@@ -386,9 +391,12 @@ struct GraphBuilder {
         guard let target = spec.config["target_shape"]?.arrayValue?.compactMap(\.intValue).map({ Int($0) }) else {
             throw KerasError.invalidConfig(source: source, field: "layer '\(spec.name)'.target_shape", detail: "missing")
         }
-        let total = shape.reduce(1, *)
-        let resolved = target.contains(-1)
-            ? target.map { $0 == -1 ? total / max(1, target.filter { $0 != -1 }.reduce(1, *)) : $0 } : target
+        guard target.allSatisfy({ $0 == -1 || (1...ConfigReader.largestCount).contains($0) }), target.filter({ $0 == -1 }).count <= 1,
+              let total = Tensor.elementCount(of: shape), let known = Tensor.elementCount(of: target.filter { $0 != -1 }) else {
+            throw KerasError.invalidConfig(source: source, field: "layer '\(spec.name)'.target_shape",
+                                           detail: "\(target) is not a shape (sizes 1…\(ConfigReader.largestCount), at most one -1)")
+        }
+        let resolved = target.map { $0 == -1 ? total / max(1, known) : $0 }
         let order: FlattenOrder?
         switch layout {
         case let .vector(vectorOrder), let .reshaped(_, vectorOrder): order = vectorOrder
@@ -447,7 +455,12 @@ struct GraphBuilder {
 
     /// Per-sample input shape in Keras order, from `--input-shape` or the InputLayer config.
     private func inputShape(_ spec: KerasLayerSpec, reader: ConfigReader) throws -> [Int] {
-        if let given = inputShapeOverride { return given }
+        if let given = inputShapeOverride {
+            guard given.allSatisfy({ (1...ConfigReader.largestCount).contains($0) }) else {
+                throw KerasError.inputShape(detail: "--input-shape \(given) has dimensions outside 1…\(ConfigReader.largestCount)")
+            }
+            return given
+        }
         let value = spec.config["batch_shape"] ?? spec.config["batch_input_shape"]
         guard let items = value?.arrayValue, items.count >= 2 else {
             throw KerasError.inputShape(detail: "input layer '\(spec.name)' has no shape; pass --input-shape H,W,C")
@@ -456,8 +469,8 @@ struct GraphBuilder {
         guard dims.count == items.count - 1 else {
             throw KerasError.inputShape(detail: "input layer '\(spec.name)' has unknown dimensions \(items); pass --input-shape H,W,C")
         }
-        guard dims.allSatisfy({ $0 >= 1 && $0 <= 1 << 24 }) else {
-            throw KerasError.inputShape(detail: "input layer '\(spec.name)' has dimensions \(dims) outside 1…16777216")
+        guard dims.allSatisfy({ (1...ConfigReader.largestCount).contains($0) }) else {
+            throw KerasError.inputShape(detail: "input layer '\(spec.name)' has dimensions \(dims) outside 1…\(ConfigReader.largestCount)")
         }
         return dims
     }
@@ -516,3 +529,4 @@ func constantTensor(_ value: Float, dtype: DType, shape: [Int], layer: KerasLaye
                                           detail: "batch-norm statistics stored as \(dtype.rawValue), not as floats")
     }
 }
+

@@ -46,16 +46,22 @@ struct ConfigReader {
     /// to 0 or less, which would otherwise divide by zero or build an empty layer downstream.
     func positiveInt(_ key: String, default fallback: Int? = nil) throws -> Int {
         let value = try int(key, default: fallback)
-        guard value >= 1 else { throw fail(key, "must be at least 1, found \(value)") }
+        guard (1...Self.largestCount).contains(value) else { throw fail(key, "must be 1…\(Self.largestCount), found \(value)") }
         return value
     }
 
     /// A pair of positive integers (kernel size, strides, dilation, pool size).
     func positivePair(_ key: String, default fallback: [Int]? = nil) throws -> [Int] {
         let values = try pair(key, default: fallback)
-        guard values.allSatisfy({ $0 >= 1 }) else { throw fail(key, "must be at least 1, found \(values)") }
+        guard values.allSatisfy({ (1...Self.largestCount).contains($0) }) else {
+            throw fail(key, "must be 1…\(Self.largestCount), found \(values)")
+        }
         return values
     }
+
+    /// The largest size, count or stride a config may give (2²⁴): far beyond any real layer,
+    /// and small enough that padding and window arithmetic on such numbers cannot overflow.
+    static let largestCount = 1 << 24
 
     /// An `(int, int)` pair written as `[a, b]` or a single int.
     func pair(_ key: String, default fallback: [Int]? = nil) throws -> [Int] {

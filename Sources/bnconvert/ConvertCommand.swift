@@ -91,6 +91,6 @@ struct ConvertCommand: ParsableCommand {
 
 func parseShape(_ text: String) -> [Int]? {
     let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+    guard !parts.isEmpty, parts.allSatisfy({ (1...(1 << 24)).contains($0 ?? 0) }) else { return nil }
     return parts.map { $0! }
 }

@@ -51,10 +51,12 @@ struct InspectCommand: ParsableCommand {
         print("model \(manifest.modelName)  (from \(manifest.provenance.sourceFormat) \(manifest.provenance.sourceVersion))")
         print("inputs: \(manifest.inputs.joined(separator: ", "))  outputs: \(manifest.outputs.joined(separator: ", "))")
         var total = 0
+        // One lookup table: a manifest may list tens of thousands of tensors.
+        let entries = Dictionary(manifest.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for layer in manifest.layers {
             print(layerLine(name: layer.name, op: layer.op, inbound: layer.inbound, outputShape: layer.outputShape))
             for reference in layer.tensors {
-                guard let entry = manifest.tensor(named: reference.tensor) else { continue }
+                guard let entry = entries[reference.tensor] else { continue }
                 total += entry.length
                 print("    \(reference.role.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(entry.dtype.rawValue) \(entry.shape)  \(humanBytes(entry.length))")
             }

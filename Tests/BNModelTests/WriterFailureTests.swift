@@ -132,3 +132,26 @@ struct WriterFailureTests {
         #expect(try folder.contents() == [])
     }
 }
+
+/// What the writer writes, the reader reads: integers the manifest cannot carry are refused
+/// at writing time, naming the field.
+@Suite struct WriterIntegerRangeTests {
+    @Test func integerBeyondTwoToThe53IsRefused() throws {
+        let model = Model(
+            name: "m", inputs: ["in"], outputs: ["pad"],
+            layers: [Layer(name: "in", op: .input(shape: [1, 2, 2])),
+                     Layer(name: "pad", op: .zeroPadding2d(padding: [1 << 60, 0, 0, 0]), inbound: ["in"])],
+            provenance: Provenance(sourceFormat: "test"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("range-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("m.bnm").path
+        let outcome = Result { () throws(BNMError) in try BNMWriter.write(model, to: path) }
+        guard case .failure(.unencodableValue(_, let pointer, _)) = outcome else {
+            Issue.record("expected unencodableValue, got \(outcome)")
+            return
+        }
+        #expect(pointer.hasSuffix("/padding/0"), "\(pointer)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+}

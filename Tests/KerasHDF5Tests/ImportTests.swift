@@ -23,3 +23,18 @@ import Testing
         #expect(result.warnings.isEmpty, "\(result.warnings)")
     }
 }
+
+/// A softmax fused into a layer acts on Keras' last axis, the channels of a channels_last map:
+/// natively that is axis 1, not W (axis −1 of NCHW).
+@Suite struct FusedActivationTests {
+    @Test func fusedSoftmaxOnAConvRunsOverChannels() throws {
+        let config = try String(contentsOfFile: KerasFixture.path("conv_bn_relu.config.json"), encoding: .utf8)
+        let firstActivation = try #require(config.range(of: "\"activation\": \"linear\""))
+        let softmaxConv = config.replacingCharacters(in: firstActivation, with: "\"activation\": \"softmax\"")
+        let model = try KerasImporter.read(path: KerasFixture.path("conv_bn_relu.h5"),
+                                           options: KerasImportOptions(architectureJSON: softmaxConv)).model
+        let conv = try #require(model.layer(named: "conv"))
+        guard case let .conv2d(settings) = conv.op else { Issue.record("conv is \(conv.op)"); return }
+        #expect(settings.activation == .softmax(axis: 1))
+    }
+}

@@ -35,6 +35,27 @@ public enum BNMWriter {
     }
 
     /// Tensor names, offsets and the manifest text (with placeholder CRCs) for a model.
+    /// The JSON Pointer of the first integer in `value` outside ±2⁵³, if any.
+    static func firstUnsafeInteger(in value: JSONValue, pointer: String) -> String? {
+        switch value {
+        case let .int(number):
+            return number.magnitude > UInt64(BNMHeader.maxManifestInteger) ? (pointer.isEmpty ? "/" : pointer) : nil
+        case let .array(items):
+            for (index, item) in items.enumerated() {
+                if let found = firstUnsafeInteger(in: item, pointer: "\(pointer)/\(index)") { return found }
+            }
+            return nil
+        case let .object(members):
+            for (key, item) in members {
+                let escaped = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                if let found = firstUnsafeInteger(in: item, pointer: "\(pointer)/\(escaped)") { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
     struct Plan {
         var entries: [BNMTensorEntry]
         var manifest: [UInt8]
@@ -78,6 +99,11 @@ public enum BNMWriter {
                 names.append(layerNames)
             }
             let json = BNMManifest.json(for: model, entries: entries, tensorNames: names)
+            // Readers refuse integers beyond ±2⁵³ (JSON numbers are doubles to many parsers), so
+            // the writer must not produce them: a file this library writes, it can read.
+            if let pointer = BNMWriter.firstUnsafeInteger(in: json, pointer: "") {
+                throw .unencodableValue(path: path, pointer: pointer, message: "an integer beyond ±2^53 cannot be written in a manifest")
+            }
             let text: String
             do {
                 text = try json.serialized()

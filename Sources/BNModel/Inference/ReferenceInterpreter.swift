@@ -37,6 +37,15 @@ public struct ReferenceInterpreter: Sendable {
         }
         for name in inferred.outputs where inferred.layer(named: name) == nil { throw .unknownOutput(name: name) }
         self.model = inferred
+        // Every per-sample shape must multiply out within the limit before any kernel is
+        // prepared: kernels walk shapes with plain arithmetic (planes, windows, strides), which
+        // is safe only once the products are known to fit.
+        for layer in inferred.layers {
+            let shape = layer.outputShape ?? []
+            guard let count = Checked.product(shape), count <= maximumElementCount else {
+                throw .outputTooLarge(layer: layer.name, shape: shape, limit: maximumElementCount)
+            }
+        }
         var steps: [Step] = []
         var inputShapes: [String: [Int]] = [:]
         for layer in inferred.layers {

@@ -23,6 +23,29 @@ public enum ShapeInference {
     /// Like `outputShape(of:inputs:)`, with `name` in every error.
     public static func outputShape(of op: LayerOp, named name: String, inputs: [[Int]]) throws(ShapeError) -> [Int] {
         let rules = Rules(layer: name, kind: op.kind)
+        let shape = try outputShapeUnchecked(of: op, named: name, inputs: inputs, rules: rules)
+        // A softmax runs along one axis of the output (counted with the batch): the batch axis
+        // itself, or an axis the output does not have, has no meaning an engine could follow.
+        let activation: Activation? = switch op {
+        case .activation(let activation): activation
+        case .conv2d(let config): config.activation
+        case .depthwiseConv2d(let config): config.activation
+        case .separableConv2d(let config): config.activation
+        case .dense(let config): config.activation
+        default: nil
+        }
+        if case .softmax(let axis)? = activation {
+            let rank = shape.count + 1
+            let normalised = axis < 0 ? axis + rank : axis
+            guard normalised >= 1, normalised < rank else {
+                throw .invalidAttribute(layer: name, kind: op.kind, field: "softmax axis",
+                                        message: "\(axis) is the batch axis or outside the output's \(rank) axes (batch included)")
+            }
+        }
+        return shape
+    }
+
+    private static func outputShapeUnchecked(of op: LayerOp, named name: String, inputs: [[Int]], rules: Rules) throws(ShapeError) -> [Int] {
         switch op {
         case .input(let shape):
             try rules.inputCount(inputs, exactly: 0)

@@ -264,7 +264,12 @@ struct ReferenceInterpreterTests {
             try interpreter.run(inputs: ["in": NDArray(shape: [1, 3, 2, 2], values: Array(good.values.dropLast()))])
         }
         let wrongAxis = Hand.chain(input: [3], [Layer(name: "s", op: .activation(.softmax(axis: 2)))])
-        #expect(throws: InterpreterError.softmaxAxis(layer: "s", axis: 2, rank: 2)) { try ReferenceInterpreter(model: wrongAxis) }
+        // Shape inference refuses the axis before the interpreter gets to it (CH010 in validation).
+        #expect(throws: InterpreterError.shape(.invalidAttribute(
+            layer: "s", kind: "activation", field: "softmax axis",
+            message: "2 is the batch axis or outside the output's 2 axes (batch included)"))) { try ReferenceInterpreter(model: wrongAxis) }
+        let batchAxis = Hand.chain(input: [3], [Layer(name: "s", op: .activation(.softmax(axis: 0)))])
+        #expect(throws: InterpreterError.self) { try ReferenceInterpreter(model: batchAxis) }
         let badShape = Hand.chain(input: [3], [Layer(name: "c", op: .conv2d(Conv2DConfig(filters: 1, kernelSize: [1, 1])))])
         #expect(throws: InterpreterError.shape(.inputRank(layer: "c", kind: "conv2d", expected: "a [C, H, W] feature map", shape: [3]))) {
             try ReferenceInterpreter(model: badShape)
@@ -299,7 +304,8 @@ struct ReferenceInterpreterTests {
 
         // A hostile model: a zero padding of 100 000 pixels on every side needs 4·10¹⁰ floats.
         let huge = Hand.chain(input: [1, 1, 1], [Layer(name: "pad", op: .zeroPadding2d(padding: [100_000, 100_000, 100_000, 100_000]))])
-        #expect(throws: InterpreterError.outputTooLarge(layer: "pad", shape: [1, 1, 200_001, 200_001], limit: 1 << 30)) {
+        // Refused when the interpreter is prepared, on the per-sample shape, before any batch.
+        #expect(throws: InterpreterError.outputTooLarge(layer: "pad", shape: [1, 200_001, 200_001], limit: 1 << 30)) {
             try ReferenceInterpreter(model: huge).run(inputs: ["in": NDArray(shape: [1, 1, 1, 1], values: [1])])
         }
 

@@ -28,7 +28,7 @@ enum CrashIsolation {
         child.waitUntilExit()
         if child.terminationReason == .uncaughtSignal {
             if let output { removeTemporaryFiles(of: output, pid: child.processIdentifier) }
-            Console.error("\(file): the HDF5 library crashed reading this file (signal \(child.terminationStatus)); the file is damaged — copy it again from its source")
+            Console.error("\(file): reading this file crashed (signal \(child.terminationStatus)), which damaged HDF5 files do to libhdf5; copy the file again from its source (if it is intact, please report this as a bug)")
             throw ExitStatus.unusableInput
         }
         throw ExitCode(child.terminationStatus)

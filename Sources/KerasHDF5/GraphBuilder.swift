@@ -24,6 +24,8 @@ struct GraphBuilder {
     private var claimedLegacyOwners: Set<String> = []
     /// How every stored weight became a native tensor, for the reverse conversion.
     private(set) var records: [KerasWeightRecord] = []
+    /// Model outputs whose Keras layout differs from the native one (flattened or reshaped maps).
+    private(set) var outputLayouts: JSONObject = [:]
 
     init(file: KerasFile, architecture: KerasArchitecture, source: String, inputShapeOverride: [Int]?) {
         self.file = file
@@ -43,6 +45,28 @@ struct GraphBuilder {
             let layer = try map(spec)
             layers.append(layer)
         }
+        // An output that is a flattened or reshaped map is in the engine's element order (C, H,
+        // W) and shape, not Keras': record how Keras lays it out, so `verify` (and anyone
+        // reading the output) can reorder it, and say so.
+        for output in architecture.outputs {
+            let kerasShape: [Int]
+            let order: FlattenOrder?
+            switch edges[output]?.layout {
+            case let .vector(vectorOrder)?:
+                guard let vectorOrder else { continue }
+                (kerasShape, order) = (edges[output]?.shape ?? [], vectorOrder)
+            case let .reshaped(shape, vectorOrder)?:
+                (kerasShape, order) = (shape, vectorOrder)
+            default:
+                continue
+            }
+            outputLayouts[output] = .object(["keras_shape": .array(kerasShape.map { .int(Int64($0)) }),
+                                             "flatten_order": FlattenOrder.json(order)])
+            let kerasOrder = order.map { $0.kerasAxes.map { ["C", "H", "W"][$0] }.joined(separator: ", ") } ?? "C, H, W"
+            warnings.append("output '\(output)' is a flattened map: the engine gives it in C, H, W order, shaped "
+                + "\(edges[output]?.shape ?? []); Keras gives it in \(kerasOrder) order, shaped \(kerasShape). "
+                + "verify reorders it; a user of the engine's output must too")
+        }
         let unclaimed = Set(legacyByLayer.keys).subtracting(claimedLegacyOwners)
         if let stray = unclaimed.sorted().first, let weights = legacyByLayer[stray], !weights.isEmpty {
             throw KerasError.unexpectedWeights(file: file.path, layer: stray, weights: weights.map(\.dataset.path))
@@ -61,6 +85,11 @@ struct GraphBuilder {
 
     private mutating func map(_ spec: KerasLayerSpec) throws -> Layer {
         let reader = ConfigReader(layer: spec, source: source)
+        guard spec.constantArguments.isEmpty else {
+            throw KerasError.unsupportedLayer(
+                layer: spec.name, className: spec.className,
+                detail: "is a tensor operation with the constant argument(s) \(spec.constantArguments.joined(separator: ", ")) (e.g. `x + 3.0`), which the converter cannot carry; use a layer instead")
+        }
         let inputs: [Edge] = try spec.inbound.map { name in
             guard let edge = edges[name] else {
                 throw KerasError.invalidConfig(source: source, field: "layer '\(spec.name)'.inbound_nodes",

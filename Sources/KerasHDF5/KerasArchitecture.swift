@@ -12,6 +12,10 @@ public struct KerasLayerSpec: Sendable {
     /// Where a Keras 3 `.weights.h5` keeps this layer: `layers/<snake_case class>[_n]`,
     /// nested models adding `/layers/…` (the key is positional, not the layer's name).
     public var keras3Key: String = ""
+    /// Non-tensor positional arguments of the call, as JSON text (Keras 3 saves `x + 3.0` as
+    /// an `Add` node with the argument `3.0`): the converter has nowhere to put them, so a
+    /// layer that has any is refused rather than converted without them.
+    public var constantArguments: [String] = []
 }
 
 /// A Keras model's graph, read from `model_config` or from `model.to_json()`, strictly as data:
@@ -119,7 +123,8 @@ private struct ArchitectureParser {
                 throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
                                                   detail: "is called \(inboundNodes.count) times (shared layers are not supported)")
             }
-            let inbound = try inboundNodes.first.map { try inboundNames($0, pointer: here + "/inbound_nodes/0") } ?? []
+            let (inbound, constants) = try inboundNodes.first.map { try inboundNames($0, pointer: here + "/inbound_nodes/0") } ?? ([], [])
+            spec.constantArguments = constants
             let resolved = inbound.map { renamed[$0] ?? $0 }
             if isModel(entry) {
                 let nested = try model(entry, pointer: here, keyPrefix: spec.keras3Key + "/")
@@ -179,24 +184,30 @@ private struct ArchitectureParser {
     /// The producing layer names of one inbound node, in argument order. Keras 3 writes
     /// `{"args": [...], "kwargs": {...}}` holding `__keras_tensor__` objects with a
     /// `keras_history` [layer, node, tensor]; Keras 2 writes `[[layer, node, tensor, kwargs], …]`.
-    func inboundNames(_ node: JSONValue, pointer: String) throws -> [String] {
+    /// Also returns the call's constant (non-tensor) positional arguments.
+    func inboundNames(_ node: JSONValue, pointer: String) throws -> (names: [String], constants: [String]) {
         if let object = node.objectValue {
             var names: [String] = []
+            var constants: [String] = []
             func collect(_ value: JSONValue) {
                 if let history = value["config"]?["keras_history"]?.arrayValue, let name = history.first?.stringValue {
                     names.append(name)
                 } else if let items = value.arrayValue {
                     items.forEach(collect)
+                } else if value != .null {
+                    constants.append((try? value.serialized()) ?? "\(value)")
                 }
             }
             (object["args"]?.arrayValue ?? []).forEach(collect)
-            return names
+            return (names, constants)
         }
         guard let entries = node.arrayValue else { throw fail(pointer, "unrecognised inbound node") }
-        return try entries.enumerated().map { index, entry in
+        // tf_keras writes a TFOpLambda's node one list level shallower: [layer, node, tensor, kwargs].
+        if entries.first?.stringValue != nil { return ([entries[0].stringValue ?? ""], []) }
+        return (try entries.enumerated().map { index, entry in
             guard let name = entry[0]?.stringValue else { throw fail("\(pointer)/\(index)", "expected [layer, node, tensor, kwargs]") }
             return name
-        }
+        }, [])
     }
 }
 

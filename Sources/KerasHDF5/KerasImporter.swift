@@ -52,6 +52,7 @@ public enum KerasImporter {
         ]
         extra["keras_class_names"] = .object(JSONObject(architecture.layers.map { ($0.name, JSONValue.string($0.className)) }))
         extra["keras_weights"] = .array(importer.records.map(\.json))
+        extra["keras_output_layouts"] = .object(importer.outputLayouts)
         // The architecture travels once, as `sourceArchitecture`, when it came from the file.
         extra["keras_skeleton"] = try file.skeleton(omitArchitecture: options.architectureJSON == nil)
         extra["keras_architecture_in_file"] = .bool(file.storedArchitecture != nil)

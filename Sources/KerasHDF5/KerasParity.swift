@@ -24,7 +24,7 @@ public enum KerasParity {
         guard let produced = try interpreter.run(inputs: [input: nativeInput])[output] else {
             throw ParityError.notSingleInputOutput(inputs: 1, outputs: 0)
         }
-        let actual = channelsLast ? try produced.transposedNCHWtoNHWC() : produced
+        let actual = try kerasLayout(of: produced, output: output, model: model, channelsLast: channelsLast)
         guard actual.shape == kerasExpected.shape else {
             throw ParityError.shapeMismatch(output: output, produced: actual.shape, expected: kerasExpected.shape)
         }
@@ -32,14 +32,38 @@ public enum KerasParity {
     }
 }
 
+extension KerasParity {
+    /// A native output `[N, …]` as Keras lays it out: maps go channels-last, and a flattened
+    /// or reshaped map (recorded at conversion in `keras_output_layouts`) is put back in Keras'
+    /// element order and shape, with the same inverse as the weights (`FlattenOrder`).
+    static func kerasLayout(of produced: NDArray, output: String, model: Model, channelsLast: Bool) throws -> NDArray {
+        guard let layout = model.provenance.extra["keras_output_layouts"]?[output] else {
+            return channelsLast && produced.shape.count == 4 ? try produced.transposedNCHWtoNHWC() : produced
+        }
+        guard let kerasShape = integerList(layout["keras_shape"]), let decoded = FlattenOrder.decode(layout["flatten_order"]) else {
+            throw ParityError.malformedProvenance(output: output)
+        }
+        let batch = produced.shape.first ?? 0
+        var values = produced.values
+        if let order = decoded {
+            let moved = try Tensor(float32: values, shape: [batch] + order.mapShape).permuted([0] + order.kerasAxes.map { $0 + 1 })
+            values = try moved.floats()
+        }
+        return NDArray(shape: [batch] + kerasShape, values: values)
+    }
+}
+
 public enum ParityError: Error, Sendable, Equatable, CustomStringConvertible {
     case notSingleInputOutput(inputs: Int, outputs: Int)
     case shapeMismatch(output: String, produced: [Int], expected: [Int])
+    case malformedProvenance(output: String)
 
     public var description: String {
         switch self {
         case let .notSingleInputOutput(inputs, outputs):
             return "verify supports models with one input and one output (this one has \(inputs) and \(outputs))"
+        case let .malformedProvenance(output):
+            return "the recorded Keras layout of output '\(output)' is malformed"
         case let .shapeMismatch(output, produced, expected):
             return "output '\(output)' has shape \(produced) but the expected array has \(expected)"
         }

@@ -56,13 +56,34 @@ struct KerasWeightRecord {
     }
 }
 
+/// JSON integers as `[Int]`, or nil when any item is not an integer.
+func integerList(_ value: JSONValue?) -> [Int]? {
+    guard let items = value?.arrayValue else { return nil }
+    let numbers = items.compactMap(\.intValue).map { Int($0) }
+    return numbers.count == items.count ? numbers : nil
+}
+
+extension FlattenOrder {
+    /// `null` for the identity order; `{"map_shape": [C, H, W], "keras_axes": [...]}` otherwise.
+    static func json(_ order: FlattenOrder?) -> JSONValue {
+        guard let order else { return .null }
+        return .object(["map_shape": .array(order.mapShape.map { .int(Int64($0)) }),
+                        "keras_axes": .array(order.kerasAxes.map { .int(Int64($0)) })])
+    }
+
+    /// The inverse of `json(_:)`: nil when `value` is missing or malformed, `.some(nil)` for `null`.
+    static func decode(_ value: JSONValue?) -> FlattenOrder?? {
+        guard let value else { return nil }
+        if value == .null { return .some(nil) }
+        guard let shape = integerList(value["map_shape"]), let axes = integerList(value["keras_axes"]),
+              shape.count == 3, shape.allSatisfy({ $0 >= 0 }), axes.sorted() == [0, 1, 2] else { return nil }
+        return .some(FlattenOrder(mapShape: shape, kerasAxes: axes))
+    }
+}
+
 extension WeightTransform {
     var json: JSONValue {
-        func order(_ value: FlattenOrder?) -> JSONValue {
-            guard let value else { return .null }
-            return .object(["map_shape": .array(value.mapShape.map { .int(Int64($0)) }),
-                            "keras_axes": .array(value.kerasAxes.map { .int(Int64($0)) })])
-        }
+        let order = FlattenOrder.json
         switch self {
         case .identity: return ["kind": "identity"]
         case .convKernel: return ["kind": "conv_kernel"]
@@ -76,19 +97,8 @@ extension WeightTransform {
     }
 
     init?(json: JSONValue) {
-        func ints(_ value: JSONValue?) -> [Int]? {
-            guard let items = value?.arrayValue else { return nil }
-            let numbers = items.compactMap(\.intValue).map { Int($0) }
-            return numbers.count == items.count ? numbers : nil
-        }
-        /// nil for a missing order; .some(nil) for an explicit null.
-        func order(_ value: JSONValue?) -> FlattenOrder?? {
-            guard let value else { return nil }
-            if value == .null { return .some(nil) }
-            guard let shape = ints(value["map_shape"]), let axes = ints(value["keras_axes"]),
-                  shape.count == 3, axes.sorted() == [0, 1, 2] else { return nil }
-            return .some(FlattenOrder(mapShape: shape, kerasAxes: axes))
-        }
+        let ints = integerList
+        let order = FlattenOrder.decode
         switch json["kind"]?.stringValue {
         case "identity": self = .identity
         case "conv_kernel": self = .convKernel

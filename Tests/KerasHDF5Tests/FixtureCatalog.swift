@@ -13,6 +13,8 @@ struct KerasFixture: CustomTestStringConvertible, Sendable {
     var expected: String?
     var inputShape: [Int]
     var outputShape: [Int]
+    /// For a model the converter must refuse: text its error must contain.
+    var refusal: String?
 
     var testDescription: String { "\(name) (\(file))" }
 
@@ -37,10 +39,16 @@ struct KerasFixture: CustomTestStringConvertible, Sendable {
                     input: entry["input"]?.stringValue,
                     expected: entry["expected"]?.stringValue,
                     inputShape: entry["input_shape"]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [],
-                    outputShape: entry["output_shape"]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [])
+                    outputShape: entry["output_shape"]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [],
+                    refusal: entry["refusal"]?.stringValue)
             }
         }
     }()
+
+    /// The fixtures the converter must convert (all but those it must refuse).
+    static let convertible = all.filter { $0.refusal == nil }
+    /// The fixtures the converter must refuse, with a typed error.
+    static let refused = all.filter { $0.refusal != nil }
 
     /// The architecture to pass with `--config`: only weights-only files need it.
     var configText: String? {

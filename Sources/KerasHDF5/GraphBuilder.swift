@@ -40,6 +40,13 @@ struct GraphBuilder {
         }
         modelDataFormat = inferDataFormat()
         notes.append("Keras tensors are \(modelDataFormat == "channels_last" ? "NHWC (channels_last)" : "NCHW (channels_first)"); native tensors are NCHW")
+        if let mixed = architecture.layers.lazy.compactMap({ spec -> String? in
+            let policy = spec.config["dtype"].map { "\($0)" } ?? ""
+            return ["mixed_float16", "mixed_bfloat16"].first { policy.contains($0) }
+        }).first {
+            warnings.append("the model computes in reduced precision (\(mixed) policy) while the reference pass computes in float32: "
+                + "Keras' predictions differ from it by that rounding, so verify needs a looser tolerance (e.g. --rtol 3e-2)")
+        }
         var layers: [Layer] = []
         for spec in architecture.layers {
             let layer = try map(spec)
@@ -222,6 +229,10 @@ struct GraphBuilder {
             layout = .vector(order: nil)
 
         case "BatchNormalization":
+            if try reader.bool("renorm", default: false) {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "renorm=True (batch renormalisation) keeps extra training-only statistics this converter does not carry; re-save the model with renorm=False")
+            }
             (op, tensors, layout) = try batchNorm(spec, reader: reader, input: inputs.first, take: take)
 
         case "Activation":
@@ -291,12 +302,16 @@ struct GraphBuilder {
             op = .add
             layout = first.layout
         case "Concatenate":
-            guard let first = inputs.first, inputs.allSatisfy({ $0.layout == first.layout }) else {
-                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "inputs have different layouts")
+            for (index, edge) in inputs.enumerated() {
+                if case let .vector(order)? = edge.layout, order != nil {
+                    throw KerasError.unsupportedLayer(
+                        layer: spec.name, className: spec.className,
+                        detail: "input '\(spec.inbound[index])' is a flattened map (Keras orders its features H, W, C; the engine C, H, W) and concatenating such vectors is not supported; apply GlobalAveragePooling2D or a Dense layer to each branch before concatenating")
+                }
             }
-            if case let .vector(order)? = first.layout, order != nil {
+            guard let first = inputs.first, inputs.allSatisfy({ $0.layout == first.layout }) else {
                 throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
-                                                  detail: "concatenating flattened maps whose Keras order differs from the engine's")
+                                                  detail: "its inputs \(spec.inbound) have different layouts (image vs vector, or different data formats)")
             }
             let axis = spec.config["axis"]?.intValue.map { Int($0) } ?? -1
             op = .concatenate(axis: try nativeAxis(axis, input: first, spec: spec))

@@ -1,3 +1,4 @@
+import Foundation
 import BNModel
 import HDF5
 import JSONSchema
@@ -35,7 +36,19 @@ public struct KerasFile: Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let file = try keras { try HDF5File.open(path) }
+        let file: HDF5File
+        do {
+            file = try HDF5File.open(path)
+        } catch HDF5Error.notHDF5(let name) {
+            // Keras 3's native `.keras` format is a zip archive holding the HDF5 weights.
+            if let handle = FileHandle(forReadingAtPath: path), let magic = try? handle.read(upToCount: 4), magic == Data("PK\u{03}\u{04}".utf8) {
+                throw KerasError.unknownLayout(
+                    file: name, detail: "this is a zip archive (Keras' .keras format): unzip it and convert its model.weights.h5 with --config config.json")
+            }
+            throw KerasError.hdf5(.notHDF5(file: name))
+        } catch let error as HDF5Error {
+            throw KerasError.hdf5(error)
+        }
         self.file = file
         let root = try keras { try file.root }
         func text(_ node: some HDF5Node, _ name: String) throws -> String? {

@@ -19,6 +19,13 @@ public enum KerasParity {
             throw ParityError.notSingleInputOutput(inputs: model.inputs.count, outputs: model.outputs.count)
         }
         let channelsLast = !isChannelsFirst(model)
+        // Check the batch against the shape Keras takes (what the user has), before any transpose.
+        if let native = model.layer(named: input)?.outputShape {
+            let kerasShape = channelsLast && native.count == 3 ? [native[1], native[2], native[0]] : native
+            guard kerasInput.shape.count == kerasShape.count + 1, Array(kerasInput.shape.dropFirst()) == kerasShape else {
+                throw ParityError.inputShape(input: input, expected: ["N"] + kerasShape.map(String.init), actual: kerasInput.shape)
+            }
+        }
         let nativeInput = channelsLast ? try kerasInput.transposedNHWCtoNCHW() : kerasInput
         let interpreter = try ReferenceInterpreter(model: model)
         guard let produced = try interpreter.run(inputs: [input: nativeInput])[output] else {
@@ -57,11 +64,14 @@ public enum ParityError: Error, Sendable, Equatable, CustomStringConvertible {
     case notSingleInputOutput(inputs: Int, outputs: Int)
     case shapeMismatch(output: String, produced: [Int], expected: [Int])
     case malformedProvenance(output: String)
+    case inputShape(input: String, expected: [String], actual: [Int])
 
     public var description: String {
         switch self {
         case let .notSingleInputOutput(inputs, outputs):
             return "verify supports models with one input and one output (this one has \(inputs) and \(outputs))"
+        case let .inputShape(input, expected, actual):
+            return "the input batch has shape \(actual); model input '\(input)' takes [\(expected.joined(separator: ", "))] as Keras does (channels last for a channels_last model)"
         case let .malformedProvenance(output):
             return "the recorded Keras layout of output '\(output)' is malformed"
         case let .shapeMismatch(output, produced, expected):

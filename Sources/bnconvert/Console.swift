@@ -25,8 +25,8 @@ enum Console {
 
 /// Runs a command's work, turning any error from the library into one `bnconvert: error:`
 /// line and exit status 2 (unusable input). `ExitCode`s thrown on purpose pass through.
-/// `fileForSystemErrors` names the file in errors that do not carry one (e.g. a missing --config).
-func reportingErrors(fileForSystemErrors file: String, _ body: () throws -> Void) throws {
+/// Every line names a file: the error's own when it has one, else `file` (the command's input).
+func reportingErrors(file: String, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
@@ -35,7 +35,8 @@ func reportingErrors(fileForSystemErrors file: String, _ body: () throws -> Void
         Console.error("\(error.filePath ?? file): \(error.localizedDescription)")
         throw ExitStatus.unusableInput
     } catch {
-        Console.error("\(error)")
+        let message = "\(error)"
+        Console.error(message.hasPrefix(file) ? message : "\(file): \(message)")
         throw ExitStatus.unusableInput
     }
 }

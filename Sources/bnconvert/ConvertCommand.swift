@@ -49,7 +49,7 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         if !isReverse { try CrashIsolation.isolate(reading: input, writing: output) }
-        try reportingErrors(fileForSystemErrors: config ?? input) {
+        try reportingErrors(file: input) {
             if isReverse {
                 let model = try BNMFile(path: input).model(verifyChecksums: true)
                 try KerasExporter.write(model, to: output)

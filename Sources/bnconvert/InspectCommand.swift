@@ -22,7 +22,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         if !file.hasSuffix(".bnm") { try CrashIsolation.isolate(reading: file) }
-        try reportingErrors(fileForSystemErrors: config ?? file) {
+        try reportingErrors(file: file) {
             if file.hasSuffix(".bnm") {
                 let bnm = try BNMFile(path: file)
                 if json {

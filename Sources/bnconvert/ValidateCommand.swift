@@ -28,7 +28,7 @@ struct ValidateCommand: ParsableCommand {
         let bnm = file.hasSuffix(".bnm")
         if !bnm { try CrashIsolation.isolate(reading: file) }
         var result: (findings: [Finding], unusable: String?) = ([], nil)
-        try reportingErrors(fileForSystemErrors: config ?? file) {
+        try reportingErrors(file: file) {
             if bnm {
                 result = Validator.validateFile(bnmPath: file)
             } else {

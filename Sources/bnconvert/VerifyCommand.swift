@@ -37,7 +37,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var comparison: Comparison?
         var output = "?"
-        try reportingErrors(fileForSystemErrors: model) {
+        try reportingErrors(file: model) {
             let loaded = try BNMFile(path: model).model(verifyChecksums: true)
             output = loaded.outputs.first ?? "?"
             comparison = try KerasParity.compare(

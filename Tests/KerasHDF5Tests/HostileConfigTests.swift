@@ -44,3 +44,40 @@ import Testing
         #expect(result.findings.first?.location.layer == "conv")
     }
 }
+
+@Suite struct RefusalMessageTests {
+    /// Keras 3's `.keras` archive is not HDF5: the error says what to do with it.
+    @Test func kerasArchiveGetsAHint() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).keras").path
+        FileManager.default.createFile(atPath: path, contents: Data("PK\u{03}\u{04}rest of a zip archive".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try KerasImporter.read(path: path)
+            Issue.record("a zip archive was read")
+        } catch let error as KerasError {
+            #expect(error.description.contains("unzip"), "\(error)")
+        }
+    }
+
+    /// Batch renormalisation keeps training-only statistics: refused, naming the option.
+    @Test func renormIsRefusedByName() throws {
+        let config = try String(contentsOfFile: KerasFixture.path("conv_bn_relu.config.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"renorm\": false", with: "\"renorm\": true")
+        #expect(config.contains("\"renorm\": true"))
+        do {
+            _ = try KerasImporter.read(path: KerasFixture.path("conv_bn_relu.h5"), options: KerasImportOptions(architectureJSON: config))
+            Issue.record("renorm was converted")
+        } catch let error as KerasError {
+            #expect(error.description.contains("renorm=True"), "\(error)")
+        }
+    }
+
+    /// A layer carried over unmapped is reported by validation as a warning (CH012).
+    @Test func unmappedLayerIsAWarningFinding() throws {
+        var model = try KerasImporter.read(path: KerasFixture.path("conv_bn_relu.h5")).model
+        let index = try #require(model.layers.firstIndex { $0.name == "relu" })
+        model.layers[index].op = .unmapped(className: "PReLU", config: .object([:]))
+        let findings = Validator.validate(model, file: "m")
+        #expect(findings.contains { $0.code == .ch012 && $0.location.layer == "relu" && $0.severity == .warning }, "\(findings)")
+    }
+}

@@ -53,6 +53,9 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
     case ch010 = "CH010"
     /// A weight that must be floating point (conv, dense, batch norm) has an integer dtype.
     case ch011 = "CH011"
+    /// A layer was carried over unmapped (a source layer type the format has no kind for): the
+    /// file keeps it for the reverse conversion, but an engine cannot run the model.
+    case ch012 = "CH012"
     /// A weight holds NaN or ±infinity (index of the first such element).
     case val001 = "VAL001"
     /// In f16/bf16 batch-norm parameters, variance + ε rounds to 0 or overflows in that dtype.
@@ -79,7 +82,7 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
     /// The severity every finding with this code has.
     public var severity: Severity {
         switch self {
-        case .bn007, .bn008, .bn009: return .warning
+        case .bn007, .bn008, .bn009, .ch012: return .warning
         default: return .error
         }
     }
@@ -107,6 +110,7 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
         case .ch009: return "output shape cannot be computed from the inputs, or differs from the recorded one"
         case .ch010: return "broken graph structure (duplicate names, unknown inputs/outputs, impossible attributes)"
         case .ch011: return "integer dtype where floating point is needed"
+        case .ch012: return "layer carried over unmapped: an engine cannot run it"
         case .val001: return "NaN or infinity in a weight"
         case .val002: return "variance + epsilon rounds to 0 or overflows in the f16/bf16 dtype it is stored in"
         case .val003: return "tensor bytes could not be read"

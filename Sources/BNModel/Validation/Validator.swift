@@ -137,7 +137,9 @@ struct ModelRules {
         let input = inputs?.count == 1 ? inputs?.first : nil
         let name = layer.name
         switch layer.op {
-        case .unmapped:
+        case let .unmapped(className, _):
+            report(.ch012, layer: name, "layer '\(name)' (\(className)) was carried over unmapped with its \(layer.tensors.count) weight(s)",
+                   hint: "an engine cannot run this model as it stands; replace the layer with supported ones, or implement it in the engine")
             return
         case .conv2d(let config):
             expectRoles(layer, [.kernel] + (config.useBias ? [.bias] : []))

@@ -257,7 +257,7 @@ struct ValidationModelRuleTests {
             #expect(!code.summary.isEmpty)
             #expect(code.rawValue.range(of: #"^(BN|CH|VAL|FILE)\d{3}$"#, options: .regularExpression) != nil)
         }
-        #expect(FindingCode.allCases.filter { $0.severity == .warning } == [.bn007, .bn008, .bn009])
+        #expect(FindingCode.allCases.filter { $0.severity == .warning } == [.bn007, .bn008, .bn009, .ch012])
     }
 
     @Test("hostile models never trap: random shapes, configurations and references")

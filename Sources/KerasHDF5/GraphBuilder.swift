@@ -64,6 +64,12 @@ struct GraphBuilder {
                 (kerasShape, order) = (edges[output]?.shape ?? [], vectorOrder)
             case let .reshaped(shape, vectorOrder)?:
                 (kerasShape, order) = (shape, vectorOrder)
+            case let .segmentedVector(segments)?:
+                outputLayouts[output] = .object(["keras_shape": .array((edges[output]?.shape ?? []).map { .int(Int64($0)) }),
+                                                 "segments": VectorSegment.json(segments)])
+                warnings.append("output '\(output)' concatenates flattened maps: the engine gives each part in C, H, W order, "
+                    + "Keras in its own; verify reorders it, a user of the engine's output must too")
+                continue
             default:
                 continue
             }
@@ -218,12 +224,14 @@ struct GraphBuilder {
             layout = .map(kerasAxes: axes)
 
         case "Dense":
-            guard let shape = inputs.first?.shape, case let .vector(order)? = inputs.first?.layout, shape.count == 1 else {
+            guard let shape = inputs.first?.shape, shape.count == 1,
+                  let segments = VectorSegment.of(inputs.first?.layout, length: shape[0]) else {
                 throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
                                                   detail: "Dense on a non-flat input (apply Flatten or global pooling first)")
             }
             let units = try reader.positiveInt("units"), useBias = try reader.bool("use_bias", default: true)
-            tensors.append(try take("kernel", .kernel, .denseKernel(order), expect: [shape[0], units]))
+            let transform: WeightTransform = segments.count == 1 ? .denseKernel(segments[0].order) : .denseKernelSegments(segments)
+            tensors.append(try take("kernel", .kernel, transform, expect: [shape[0], units]))
             if useBias { tensors.append(try take("bias", .bias, .identity, expect: [units])) }
             op = .dense(DenseConfig(units: units, useBias: useBias, activation: try fused(reader.activation(kerasMajorVersion: major))))
             layout = .vector(order: nil)
@@ -287,6 +295,8 @@ struct GraphBuilder {
                 layout = .vector(order: FlattenOrder.make(mapShape: shape, kerasAxes: walked))
             case let .vector(order)?, let .reshaped(_, order)?:
                 layout = .vector(order: order)
+            case let .segmentedVector(segments)?:
+                layout = .segmentedVector(segments)
             case nil:
                 throw missingShape(spec)
             }
@@ -302,18 +312,23 @@ struct GraphBuilder {
             op = .add
             layout = first.layout
         case "Concatenate":
-            for (index, edge) in inputs.enumerated() {
-                if case let .vector(order)? = edge.layout, order != nil {
-                    throw KerasError.unsupportedLayer(
-                        layer: spec.name, className: spec.className,
-                        detail: "input '\(spec.inbound[index])' is a flattened map (Keras orders its features H, W, C; the engine C, H, W) and concatenating such vectors is not supported; apply GlobalAveragePooling2D or a Dense layer to each branch before concatenating")
+            let axis = spec.config["axis"]?.intValue.map { Int($0) } ?? -1
+            // Vectors, one of them a flattened map: the result keeps each part's own order.
+            let vectorParts = inputs.map { edge in edge.shape.flatMap { $0.count == 1 ? VectorSegment.of(edge.layout, length: $0[0]) : nil } }
+            if !inputs.isEmpty, vectorParts.allSatisfy({ $0 != nil }), inputs.contains(where: { edge in
+                if case .vector(nil)? = edge.layout { return false } else { return true }
+            }) {
+                guard axis == -1 || axis == 1 else {
+                    throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "axis \(axis) of feature vectors")
                 }
+                op = .concatenate(axis: 1)
+                layout = .segmentedVector(vectorParts.flatMap { $0 ?? [] })
+                break
             }
             guard let first = inputs.first, inputs.allSatisfy({ $0.layout == first.layout }) else {
                 throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
                                                   detail: "its inputs \(spec.inbound) have different layouts (image vs vector, or different data formats)")
             }
-            let axis = spec.config["axis"]?.intValue.map { Int($0) } ?? -1
             op = .concatenate(axis: try nativeAxis(axis, input: first, spec: spec))
             layout = first.layout
 
@@ -394,6 +409,9 @@ struct GraphBuilder {
         case let .vector(order):
             guard axes == [1] else { throw badAxis(spec, rawAxes) }
             (mode, transform, expected) = (.spatial, .batchNormVector(order), [shape[0]])
+        case let .segmentedVector(segments):
+            guard axes == [1] else { throw badAxis(spec, rawAxes) }
+            (mode, transform, expected) = (.spatial, .batchNormSegments(segments), [shape[0]])
         case let .map(kerasAxes):
             guard axes.allSatisfy({ (1...3).contains($0) }) else { throw badAxis(spec, rawAxes) }
             if axes.count == 1 {
@@ -445,6 +463,10 @@ struct GraphBuilder {
         switch layout {
         case let .vector(vectorOrder), let .reshaped(_, vectorOrder): order = vectorOrder
         case let .map(axes): order = FlattenOrder.make(mapShape: shape, kerasAxes: axes)
+        case .segmentedVector:
+            if resolved.count == 1 { return (.reshape(targetShape: resolved), layout) }
+            throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                              detail: "reshaping a concatenation of flattened maps changes the element order between Keras and the engine")
         }
         switch (layout, resolved.count) {
         case (_, 1):
@@ -484,7 +506,7 @@ struct GraphBuilder {
             throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "axis \(axis) is out of range")
         }
         switch layout {
-        case .vector: return normalized
+        case .vector, .segmentedVector: return normalized
         case let .map(axes): return axes[normalized - 1] + 1
         case .reshaped:
             throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,

@@ -13,6 +13,9 @@ enum KerasLayout: Equatable {
     /// flattening walked `kerasAxes` in row-major order (H, W, C for channels_last), while the
     /// engine's Flatten walks C, H, W.
     case vector(order: FlattenOrder?)
+    /// A feature vector made by concatenating vectors of which at least one came from a
+    /// flattened map: Keras' order differs from the engine's segment by segment.
+    case segmentedVector([VectorSegment])
     /// What a Keras Reshape made that is neither an image nor a flat vector (e.g. `(9, 6)`):
     /// the engine holds it flat, in Keras' element order when `order` is nil. Only
     /// element-wise layers, Flatten and further Reshapes may consume it; anything that acts
@@ -33,6 +36,51 @@ enum KerasLayout: Equatable {
         var native = [0, 0, 0]
         for (kerasIndex, nativeAxis) in kerasAxes.enumerated() { native[nativeAxis] = kerasDims[kerasIndex] }
         return native
+    }
+}
+
+/// A run of consecutive features of a concatenated vector, with its own Keras order (nil:
+/// the same as the engine's).
+struct VectorSegment: Equatable {
+    var length: Int
+    var order: FlattenOrder?
+
+    /// Segments of a vector input of `length` features laid out as `layout`, for concatenation.
+    static func of(_ layout: KerasLayout?, length: Int) -> [VectorSegment]? {
+        switch layout {
+        case let .vector(order)?: return [VectorSegment(length: length, order: order)]
+        case let .segmentedVector(segments)?: return segments
+        default: return nil
+        }
+    }
+
+    /// Moves whole rows (the first axis) of `tensor` between Keras' and the engine's feature
+    /// order, segment by segment, each with `FlattenOrder`'s one permutation.
+    static func reorderRows(_ tensor: Tensor, _ segments: [VectorSegment], toNative: Bool) throws -> Tensor {
+        let rest = Array(tensor.shape.dropFirst())
+        let rowElements = rest.reduce(1, *)
+        let bytes = try tensor.bytes()
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var row = 0
+        for segment in segments {
+            let start = row * rowElements * tensor.dtype.byteSize
+            let end = (row + segment.length) * rowElements * tensor.dtype.byteSize
+            guard end <= bytes.count else { throw TensorError.byteCountMismatch(expected: end, actual: bytes.count) }
+            let slice = Array(bytes[start..<end])
+            if let order = segment.order {
+                let part = try Tensor(dtype: tensor.dtype, shape: [segment.length] + rest, bytes: slice)
+                let trailing = Array(3..<(3 + rest.count))
+                let moved = toNative
+                    ? try part.reshaped(order.kerasDims + rest).permuted(order.toNative + trailing)
+                    : try part.reshaped(order.mapShape + rest).permuted(order.kerasAxes + trailing)
+                output += try moved.bytes()
+            } else {
+                output += slice
+            }
+            row += segment.length
+        }
+        return try Tensor(dtype: tensor.dtype, shape: tensor.shape, bytes: output)
     }
 }
 
@@ -78,6 +126,11 @@ enum WeightTransform: Equatable {
     /// Per-activation BN parameters in Keras' map layout (`H×W×C`, maybe with leading 1s) ↔
     /// native `[1, C, H, W]`. `nativeShape` is `[C, H, W]`.
     case perActivation(kerasAxes: [Int], nativeShape: [Int])
+    /// Dense `[in, out]` ↔ `[out, in]` behind a concatenation of flattened maps: the `in` rows
+    /// reordered segment by segment.
+    case denseKernelSegments([VectorSegment])
+    /// Spatial BN parameters `[F]` ↔ `[1, F, 1, 1]` behind such a concatenation.
+    case batchNormSegments([VectorSegment])
 
     private static let convToNative = [3, 2, 0, 1]
     private static let convToKeras = [2, 3, 1, 0]
@@ -99,8 +152,9 @@ enum WeightTransform: Equatable {
         case .convKernel: return Self.convToNative.map { keras.shape[$0] }
         case .depthwiseKernel: return [keras.shape[2] * keras.shape[3], 1, keras.shape[0], keras.shape[1]]
         case .denseKernel: return [keras.shape[1], keras.shape[0]]
-        case .batchNormVector: return [1, keras.elementCount, 1, 1]
+        case .batchNormVector, .batchNormSegments: return [1, keras.elementCount, 1, 1]
         case let .perActivation(_, nativeShape): return [1] + nativeShape
+        case .denseKernelSegments: return [keras.shape[1], keras.shape[0]]
         }
     }
 
@@ -124,6 +178,11 @@ enum WeightTransform: Equatable {
             return try keras.reshaped(order.kerasDims).permuted(order.toNative).reshaped([1, count, 1, 1])
         case let .perActivation(kerasAxes, nativeShape):
             return try keras.reshaped(kerasAxes.map { nativeShape[$0] }).permuted(inversePermutation(kerasAxes)).reshaped([1] + nativeShape)
+        case let .denseKernelSegments(segments):
+            return try VectorSegment.reorderRows(keras, segments, toNative: true).permuted([1, 0])
+        case let .batchNormSegments(segments):
+            return try VectorSegment.reorderRows(keras.reshaped([keras.elementCount]), segments, toNative: true)
+                .reshaped([1, keras.elementCount, 1, 1])
         }
     }
 
@@ -132,8 +191,8 @@ enum WeightTransform: Equatable {
     func inverse(_ native: Tensor, kerasShape: [Int]) throws -> Tensor {
         let rank: Int? = switch self {
         case .convKernel, .depthwiseKernel: 4
-        case .denseKernel: 2
-        case .identity, .batchNormVector, .perActivation: nil
+        case .denseKernel, .denseKernelSegments: 2
+        case .identity, .batchNormVector, .perActivation, .batchNormSegments: nil
         }
         if let rank, kerasShape.count != rank || native.rank != rank {
             throw TensorError.invalidPermutation(axes: Array(0..<kerasShape.count), rank: native.rank)
@@ -156,6 +215,10 @@ enum WeightTransform: Equatable {
             return try native.reshaped(order.mapShape).permuted(order.kerasAxes).reshaped(kerasShape)
         case let .perActivation(kerasAxes, nativeShape):
             return try native.reshaped(nativeShape).permuted(kerasAxes).reshaped(kerasShape)
+        case let .denseKernelSegments(segments):
+            return try VectorSegment.reorderRows(native.permuted([1, 0]), segments, toNative: false)
+        case let .batchNormSegments(segments):
+            return try VectorSegment.reorderRows(native.reshaped([native.elementCount]), segments, toNative: false).reshaped(kerasShape)
         }
     }
 }

@@ -47,10 +47,19 @@ extension KerasParity {
         guard let layout = model.provenance.extra["keras_output_layouts"]?[output] else {
             return channelsLast && produced.shape.count == 4 ? try produced.transposedNCHWtoNHWC() : produced
         }
+        let batch = produced.shape.first ?? 0
+        if let segments = VectorSegment.decode(layout["segments"]) {
+            let features = produced.shape.dropFirst().reduce(1, *)
+            var values: [Float] = []
+            for sample in 0..<batch {
+                let row = Array(produced.values[(sample * features)..<((sample + 1) * features)])
+                values += try VectorSegment.reorderRows(try Tensor(float32: row, shape: [features]), segments, toNative: false).floats()
+            }
+            return NDArray(shape: produced.shape, values: values)
+        }
         guard let kerasShape = integerList(layout["keras_shape"]), let decoded = FlattenOrder.decode(layout["flatten_order"]) else {
             throw ParityError.malformedProvenance(output: output)
         }
-        let batch = produced.shape.first ?? 0
         var values = produced.values
         if let order = decoded {
             let moved = try Tensor(float32: values, shape: [batch] + order.mapShape).permuted([0] + order.kerasAxes.map { $0 + 1 })

@@ -81,10 +81,27 @@ extension FlattenOrder {
     }
 }
 
+extension VectorSegment {
+    static func json(_ segments: [VectorSegment]) -> JSONValue {
+        .array(segments.map { .object(["length": .int(Int64($0.length)), "flatten_order": FlattenOrder.json($0.order)]) })
+    }
+
+    static func decode(_ value: JSONValue?) -> [VectorSegment]? {
+        guard let items = value?.arrayValue else { return nil }
+        let segments = items.compactMap { item -> VectorSegment? in
+            guard let length = item["length"]?.intValue, length >= 0, let order = FlattenOrder.decode(item["flatten_order"]) else { return nil }
+            return VectorSegment(length: Int(length), order: order)
+        }
+        return segments.count == items.count ? segments : nil
+    }
+}
+
 extension WeightTransform {
     var json: JSONValue {
         let order = FlattenOrder.json
         switch self {
+        case let .denseKernelSegments(segments): return .object(["kind": "dense_kernel_segments", "segments": VectorSegment.json(segments)])
+        case let .batchNormSegments(segments): return .object(["kind": "batch_norm_segments", "segments": VectorSegment.json(segments)])
         case .identity: return ["kind": "identity"]
         case .convKernel: return ["kind": "conv_kernel"]
         case .depthwiseKernel: return ["kind": "depthwise_kernel"]
@@ -100,6 +117,12 @@ extension WeightTransform {
         let ints = integerList
         let order = FlattenOrder.decode
         switch json["kind"]?.stringValue {
+        case "dense_kernel_segments":
+            guard let segments = VectorSegment.decode(json["segments"]) else { return nil }
+            self = .denseKernelSegments(segments)
+        case "batch_norm_segments":
+            guard let segments = VectorSegment.decode(json["segments"]) else { return nil }
+            self = .batchNormSegments(segments)
         case "identity": self = .identity
         case "conv_kernel": self = .convKernel
         case "depthwise_kernel": self = .depthwiseKernel

@@ -9,33 +9,45 @@ public enum KerasParity {
         model.provenance.extra["data_format"]?.stringValue == "channels_first"
     }
 
-    /// Runs `model` on `kerasInput` and compares its single output with `kerasExpected` by
-    /// numpy's `allclose` rule. Maps are moved between Keras' channels_last layout and the
-    /// engine's NCHW on the way in and out; vectors are compared as they are.
+    /// Runs `model` on `kerasInputs` (one batch per model input, in the model's input order)
+    /// and compares every output with `kerasExpected` (one per model output, in output order)
+    /// by numpy's `allclose` rule. Maps move between Keras' channels_last layout and the
+    /// engine's NCHW on the way in and out; flattened outputs are put back in Keras' order.
+    public static func compare(
+        model: Model, kerasInputs: [NDArray], kerasExpected: [NDArray], rtol: Double = 1e-4, atol: Double = 1e-5
+    ) throws -> [(output: String, comparison: Comparison)] {
+        guard kerasInputs.count == model.inputs.count, kerasExpected.count == model.outputs.count else {
+            throw ParityError.arrayCount(inputs: model.inputs, outputs: model.outputs,
+                                         givenInputs: kerasInputs.count, givenOutputs: kerasExpected.count)
+        }
+        let channelsLast = !isChannelsFirst(model)
+        var nativeInputs: [String: NDArray] = [:]
+        for (input, kerasInput) in zip(model.inputs, kerasInputs) {
+            // Check the batch against the shape Keras takes (what the user has), before any transpose.
+            if let native = model.layer(named: input)?.outputShape {
+                let kerasShape = channelsLast && native.count == 3 ? [native[1], native[2], native[0]] : native
+                guard kerasInput.shape.count == kerasShape.count + 1, Array(kerasInput.shape.dropFirst()) == kerasShape else {
+                    throw ParityError.inputShape(input: input, expected: ["N"] + kerasShape.map(String.init), actual: kerasInput.shape)
+                }
+            }
+            nativeInputs[input] = channelsLast ? try kerasInput.transposedNHWCtoNCHW() : kerasInput
+        }
+        let produced = try ReferenceInterpreter(model: model).run(inputs: nativeInputs)
+        return try zip(model.outputs, kerasExpected).map { output, expected in
+            guard let values = produced[output] else { throw ParityError.arrayCount(inputs: model.inputs, outputs: model.outputs, givenInputs: 0, givenOutputs: 0) }
+            let actual = try kerasLayout(of: values, output: output, model: model, channelsLast: channelsLast)
+            guard actual.shape == expected.shape else {
+                throw ParityError.shapeMismatch(output: output, produced: actual.shape, expected: expected.shape)
+            }
+            return (output, try Comparison(actual: actual, expected: expected, rtol: rtol, atol: atol))
+        }
+    }
+
+    /// The single-input, single-output case of ``compare(model:kerasInputs:kerasExpected:rtol:atol:)``.
     public static func compare(
         model: Model, kerasInput: NDArray, kerasExpected: NDArray, rtol: Double = 1e-4, atol: Double = 1e-5
     ) throws -> Comparison {
-        guard model.inputs.count == 1, model.outputs.count == 1, let input = model.inputs.first, let output = model.outputs.first else {
-            throw ParityError.notSingleInputOutput(inputs: model.inputs.count, outputs: model.outputs.count)
-        }
-        let channelsLast = !isChannelsFirst(model)
-        // Check the batch against the shape Keras takes (what the user has), before any transpose.
-        if let native = model.layer(named: input)?.outputShape {
-            let kerasShape = channelsLast && native.count == 3 ? [native[1], native[2], native[0]] : native
-            guard kerasInput.shape.count == kerasShape.count + 1, Array(kerasInput.shape.dropFirst()) == kerasShape else {
-                throw ParityError.inputShape(input: input, expected: ["N"] + kerasShape.map(String.init), actual: kerasInput.shape)
-            }
-        }
-        let nativeInput = channelsLast ? try kerasInput.transposedNHWCtoNCHW() : kerasInput
-        let interpreter = try ReferenceInterpreter(model: model)
-        guard let produced = try interpreter.run(inputs: [input: nativeInput])[output] else {
-            throw ParityError.notSingleInputOutput(inputs: 1, outputs: 0)
-        }
-        let actual = try kerasLayout(of: produced, output: output, model: model, channelsLast: channelsLast)
-        guard actual.shape == kerasExpected.shape else {
-            throw ParityError.shapeMismatch(output: output, produced: actual.shape, expected: kerasExpected.shape)
-        }
-        return try Comparison(actual: actual, expected: kerasExpected, rtol: rtol, atol: atol)
+        try compare(model: model, kerasInputs: [kerasInput], kerasExpected: [kerasExpected], rtol: rtol, atol: atol)[0].comparison
     }
 }
 
@@ -70,15 +82,16 @@ extension KerasParity {
 }
 
 public enum ParityError: Error, Sendable, Equatable, CustomStringConvertible {
-    case notSingleInputOutput(inputs: Int, outputs: Int)
+    case arrayCount(inputs: [String], outputs: [String], givenInputs: Int, givenOutputs: Int)
     case shapeMismatch(output: String, produced: [Int], expected: [Int])
     case malformedProvenance(output: String)
     case inputShape(input: String, expected: [String], actual: [Int])
 
     public var description: String {
         switch self {
-        case let .notSingleInputOutput(inputs, outputs):
-            return "verify supports models with one input and one output (this one has \(inputs) and \(outputs))"
+        case let .arrayCount(inputs, outputs, givenInputs, givenOutputs):
+            return "the model takes \(inputs.count) input(s) (\(inputs.joined(separator: ", "))) and gives \(outputs.count) output(s) "
+                + "(\(outputs.joined(separator: ", "))); \(givenInputs) --input and \(givenOutputs) --expect array(s) were given, one each in that order"
         case let .inputShape(input, expected, actual):
             return "the input batch has shape \(actual); model input '\(input)' takes [\(expected.joined(separator: ", "))] as Keras does (channels last for a channels_last model)"
         case let .malformedProvenance(output):

@@ -16,11 +16,11 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "The converted .bnm file.")
     var model: String
 
-    @Option(name: .long, help: "The input batch as Keras takes it (.npy; NHWC for a channels_last model).")
-    var input: String
+    @Option(name: .long, help: "The input batch as Keras takes it (.npy; NHWC for a channels_last model); once per model input, in order.")
+    var input: [String]
 
-    @Option(name: .long, help: "What Keras' predict returned for that batch (.npy).")
-    var expect: String
+    @Option(name: .long, help: "What Keras' predict returned for that batch (.npy); once per model output, in order.")
+    var expect: [String]
 
     @Option(name: .long, help: "Relative tolerance.")
     var rtol: Double = 1e-4
@@ -35,23 +35,21 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        var comparison: Comparison?
-        var output = "?"
+        var results: [(output: String, comparison: Comparison)] = []
         try reportingErrors(file: model) {
             let loaded = try BNMFile(path: model).model(verifyChecksums: true)
-            output = loaded.outputs.first ?? "?"
-            comparison = try KerasParity.compare(
-                model: loaded, kerasInput: try NPY.read(input), kerasExpected: try NPY.read(expect), rtol: rtol, atol: atol)
+            results = try KerasParity.compare(model: loaded, kerasInputs: try input.map { try NPY.read($0) },
+                                              kerasExpected: try expect.map { try NPY.read($0) }, rtol: rtol, atol: atol)
         }
-        guard let comparison else { return }
-        print("output \(output): \(comparison.count) values, worst absolute error \(comparison.worstAbsoluteError), "
-            + "worst relative error \(comparison.worstRelativeError) (rtol \(rtol), atol \(atol))")
-        if comparison.passed {
-            print("PASS: every value is within tolerance")
-        } else {
-            print("FAIL: \(comparison.violationCount) of \(comparison.count) values are out of tolerance"
-                + (comparison.worstViolationIndex.map { ", worst at flat index \($0)" } ?? ""))
-            throw ExitStatus.checkFailed
+        for (output, comparison) in results {
+            print("output \(output): \(comparison.count) values, worst absolute error \(comparison.worstAbsoluteError), "
+                + "worst relative error \(comparison.worstRelativeError) (rtol \(rtol), atol \(atol))")
+            if !comparison.passed {
+                print("FAIL: output \(output): \(comparison.violationCount) of \(comparison.count) values are out of tolerance"
+                    + (comparison.worstViolationIndex.map { ", worst at flat index \($0)" } ?? ""))
+            }
         }
+        guard results.allSatisfy({ $0.comparison.passed }) else { throw ExitStatus.checkFailed }
+        print("PASS: every value is within tolerance")
     }
 }

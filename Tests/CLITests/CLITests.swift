@@ -66,7 +66,7 @@ import Testing
         let wrong = folder.appendingPathComponent("wrong.npy").path
         try NPY.write(expected, to: wrong)
         let verified = try Self.bnconvert("verify", bnm, "--input", Self.fixture("conv_bn_relu.input.npy"), "--expect", wrong)
-        #expect(verified.status == 1 && verified.stdout.contains("FAIL: 1 of 6"), "\(verified.stdout)")
+        #expect(verified.status == 1 && verified.stdout.contains("FAIL: output dense: 1 of 6"), "\(verified.stdout)")
     }
 
     /// Damaged input: exit 2, a single `bnconvert: error:` line naming the file, nothing written.
@@ -111,6 +111,19 @@ import Testing
         #expect(outcome.stderr.contains("--config"))
         let mapped = try Self.bnconvert("inspect", Self.fixture("nested_tfkeras.h5"), "--config", Self.fixture("nested_tfkeras.config.json"))
         #expect(mapped.status == 0 && mapped.stdout.contains("inner_bn: batch_norm [spatial"), "\(mapped.stdout)")
+    }
+
+    /// Every output is compared, each reported; a missing --expect is a usage error naming both outputs.
+    @Test func verifyEveryOutput() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bnm = folder.appendingPathComponent("m.bnm").path
+        #expect(try Self.bnconvert(Self.fixture("two_outputs.h5"), bnm).status == 0)
+        let both = try Self.bnconvert("verify", bnm, "--input", Self.fixture("two_outputs.input.npy"),
+                                      "--expect", Self.fixture("two_outputs.expected.npy"), "--expect", Self.fixture("two_outputs.expected.1.npy"))
+        #expect(both.status == 0 && both.stdout.contains("output logits:") && both.stdout.contains("output map_out:"), "\(both.stdout)\(both.stderr)")
+        let one = try Self.bnconvert("verify", bnm, "--input", Self.fixture("two_outputs.input.npy"), "--expect", Self.fixture("two_outputs.expected.npy"))
+        #expect(one.status == 2 && one.stderr.contains("logits, map_out"), "\(one.stderr)")
     }
 
     @Test func wrongUsageExits64() throws {

@@ -11,6 +11,8 @@ struct KerasFixture: CustomTestStringConvertible, Sendable {
     var config: String?
     var input: String?
     var expected: String?
+    /// Keras' prediction for every model output, in output order.
+    var expectedOutputs: [String]
     var inputShape: [Int]
     var outputShape: [Int]
     /// For a model the converter must refuse: text its error must contain.
@@ -38,6 +40,7 @@ struct KerasFixture: CustomTestStringConvertible, Sendable {
                     config: entry["config"]?.stringValue,
                     input: entry["input"]?.stringValue,
                     expected: entry["expected"]?.stringValue,
+                    expectedOutputs: entry["expected_outputs"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                     inputShape: entry["input_shape"]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [],
                     outputShape: entry["output_shape"]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [],
                     refusal: entry["refusal"]?.stringValue)

@@ -20,9 +20,11 @@ import Testing
         let model = try BNMFile(path: path).model(verifyChecksums: true)
 
         let input = try NPY.read(KerasFixture.path(try #require(fixture.input)))
-        let expected = try NPY.read(KerasFixture.path(try #require(fixture.expected)))
-        let comparison = try KerasParity.compare(model: model, kerasInput: input, kerasExpected: expected)
-        #expect(comparison.passed, "\(fixture.name): \(comparison)")
+        #expect(fixture.expectedOutputs.count == model.outputs.count, "\(fixture.name): one expected array per output")
+        let expected = try fixture.expectedOutputs.map { try NPY.read(KerasFixture.path($0)) }
+        for (output, comparison) in try KerasParity.compare(model: model, kerasInputs: [input], kerasExpected: expected) {
+            #expect(comparison.passed, "\(fixture.name), output \(output): \(comparison)")
+        }
     }
 
     /// The check must be able to fail: dropping the BN's learned shift (β → 0), the mistake

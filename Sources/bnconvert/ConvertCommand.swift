@@ -59,32 +59,27 @@ struct ConvertCommand: ParsableCommand {
             let architecture = try config.map { try String(contentsOfFile: $0, encoding: .utf8) }
             let options = KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config",
                                              inputShape: inputShape.flatMap(parseShape))
-            let imported = try KerasImporter.read(path: input, options: options)
-            imported.warnings.forEach(Console.warning)
-            // The same checks as `bnconvert validate`: a model an engine would trip over is
-            // not written unless the user insists.
-            let findings = KerasValidation.validate(imported, path: input)
-            let errors = findings.filter { $0.severity == .error }
-            findings.forEach { Console.note("\($0)") }
-            if !errors.isEmpty {
-                guard force else {
-                    Console.error("not writing \(output): validation found \(errors.count) error(s) in the model (listed above); fix the source, or pass --force to write it anyway")
-                    throw ExitStatus.checkFailed
-                }
-                Console.warning("writing \(output) despite \(errors.count) validation error(s) (--force)")
-            }
-            let totalBytes = imported.model.layers.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.tensor.byteCount } }
+            let inputBytes = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
+            let showProgress = Console.standardErrorIsTerminal && inputBytes >= 64 << 20
             let started = Date()
-            let showProgress = Console.standardErrorIsTerminal && totalBytes >= 64 << 20
+            if showProgress { Console.progress("converting \(input) → \(output): \(humanBytes(inputBytes))…") }
+            // Written to a temporary file, validated there (the same checks as `bnconvert
+            // validate`), and only then put in place: a model an engine would trip over is not
+            // written unless the user insists.
+            let conversion = try KerasConverter.convert(input: input, output: output, options: options, force: force)
             if showProgress {
-                Console.progress("converting \(input) → \(output): \(humanBytes(totalBytes)) of weights…")
+                Console.progress(String(format: "converted %@ in %.1f s", humanBytes(inputBytes), Date().timeIntervalSince(started)), done: true)
             }
-            try BNMWriter.write(imported.model, to: output)
-            if showProgress {
-                Console.progress(String(format: "converted %@ in %.1f s", humanBytes(totalBytes), Date().timeIntervalSince(started)), done: true)
+            conversion.imported.warnings.forEach(Console.warning)
+            conversion.findings.forEach { Console.note("\($0)") }
+            let errors = conversion.findings.filter { $0.severity == .error }.count
+            guard conversion.written else {
+                Console.error("not writing \(output): validation found \(errors) error(s) in the model (listed above); fix the source, or pass --force to write it anyway")
+                throw ExitStatus.checkFailed
             }
-            let tensorCount = imported.model.layers.reduce(0) { $0 + $1.tensors.count }
-            Console.note("wrote \(output): \(imported.model.layers.count) layers, \(tensorCount) tensors")
+            if errors > 0 { Console.warning("wrote \(output) despite \(errors) validation error(s) (--force)") }
+            let model = conversion.imported.model
+            Console.note("wrote \(output): \(model.layers.count) layers, \(model.layers.reduce(0) { $0 + $1.tensors.count }) tensors")
         }
     }
 }

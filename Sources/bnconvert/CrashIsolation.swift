@@ -38,9 +38,10 @@ enum CrashIsolation {
     private static func removeTemporaryFiles(of output: String, pid: Int32) {
         let url = URL(fileURLWithPath: output)
         let folder = url.deletingLastPathComponent().path
-        let prefix = ".\(url.lastPathComponent)."
+        let stem = ".\(url.lastPathComponent)."
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        for name in names where name.hasPrefix(prefix) && name.contains("\(pid)") && name.contains("tmp") {
+        // The writer's own temporary file for the converter's temporary file starts with "..".
+        for name in names where name.contains(stem) && name.hasPrefix(".") && name.contains("\(pid)") && name.contains("tmp") {
             try? FileManager.default.removeItem(atPath: folder + "/" + name)
         }
     }

@@ -49,7 +49,7 @@ import Testing
     /// Keras 3's `.keras` archive is not HDF5: the error says what to do with it.
     @Test func kerasArchiveGetsAHint() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).keras").path
-        FileManager.default.createFile(atPath: path, contents: Data("PK\u{03}\u{04}rest of a zip archive".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("PK\u{03}\u{04}rest of a zip archive".utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             _ = try KerasImporter.read(path: path)

@@ -37,7 +37,7 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
 /// there, to prove that HDF5's own error stack never reaches the user's terminal.
 func capturingStandardError<T>(_ body: () throws -> T) rethrows -> (T, String) {
     let path = Paths.temporaryFile("stderr.txt")
-    FileManager.default.createFile(atPath: path, contents: nil)
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
     fflush(nil)
     let saved = dup(2)
     let capture = open(path, O_WRONLY)

@@ -548,6 +548,15 @@ struct GraphBuilder {
         switch file.kind {
         case .legacyWeights, .fullModel:
             claimedLegacyOwners.insert(spec.name)
+            // A layer that always has weights but has none at all in the file: the architecture
+            // is not the one these weights were saved from (a wrong --config), not a lost weight.
+            let alwaysWeighted: Set<String> = ["Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization"]
+            if legacyByLayer[spec.name] == nil, alwaysWeighted.contains(spec.className), !legacyByLayer.isEmpty {
+                let held = legacyByLayer.keys.sorted()
+                throw KerasError.invalidConfig(
+                    source: source, field: "layer '\(spec.name)' (\(spec.className))",
+                    detail: "the weights file has none for this layer (it has weights for \(held.prefix(8).joined(separator: ", "))\(held.count > 8 ? ", …" : "")): this architecture does not match it")
+            }
             return legacyByLayer[spec.name] ?? []
         case .keras3Weights:
             guard let (stored, recordedName) = try file.keras3Weights(key: spec.keras3Key) else { return [] }

@@ -81,3 +81,16 @@ import Testing
         #expect(findings.contains { $0.code == .ch012 && $0.location.layer == "relu" && $0.severity == .warning }, "\(findings)")
     }
 }
+
+@Suite struct MismatchedConfigTests {
+    /// A --config that is not the architecture the weights were saved from says so.
+    @Test func wrongArchitectureForAWeightsFile() throws {
+        let config = try String(contentsOfFile: KerasFixture.path("nested_tfkeras.config.json"), encoding: .utf8)
+        do {
+            _ = try KerasImporter.read(path: KerasFixture.path("per_activation_bn.h5"), options: KerasImportOptions(architectureJSON: config))
+            Issue.record("a mismatched architecture was accepted")
+        } catch let error as KerasError {
+            #expect(error.description.contains("does not match"), "\(error)")
+        }
+    }
+}

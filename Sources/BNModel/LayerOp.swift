@@ -40,6 +40,11 @@ public enum LayerOp: Sendable, Hashable {
     case zeroPadding2d(padding: [Int])
     /// `dropout`: identity at inference; `rate` kept for the reverse conversion.
     case dropout(rate: Double)
+    /// `rescale`: `y = x · scale + offset`, computed in float32 (Keras' Rescaling layer).
+    case rescale(scale: Double, offset: Double)
+    /// `multiply`: element-wise product of all inbound layers; an input of shape `[C, 1, 1]`
+    /// is broadcast over H and W (squeeze-and-excitation gates).
+    case multiply
     /// `unmapped`: a source layer carried over verbatim, with its tensors, for the reverse
     /// conversion; an engine cannot run it.
     case unmapped(className: String, config: JSONValue)
@@ -64,6 +69,8 @@ public enum LayerOp: Sendable, Hashable {
         case .concatenate: return "concatenate"
         case .zeroPadding2d: return "zero_padding2d"
         case .dropout: return "dropout"
+        case .rescale: return "rescale"
+        case .multiply: return "multiply"
         case .unmapped: return "unmapped"
         }
     }
@@ -72,7 +79,7 @@ public enum LayerOp: Sendable, Hashable {
     public static let allKinds: [String] = [
         "input", "conv2d", "depthwise_conv2d", "separable_conv2d", "dense", "batch_norm",
         "activation", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "global_max_pool2d",
-        "flatten", "reshape", "add", "concatenate", "zero_padding2d", "dropout", "unmapped",
+        "flatten", "reshape", "add", "concatenate", "zero_padding2d", "dropout", "rescale", "multiply", "unmapped",
     ]
 }
 

@@ -302,6 +302,24 @@ struct GraphBuilder {
             }
         case "Reshape":
             (op, layout) = try reshape(spec, input: inputs.first)
+        case "Rescaling":
+            // Keras allows per-channel lists too; only the scalar form is an exact native op here.
+            guard let scale = spec.config["scale"]?.doubleValue, let offset = (spec.config["offset"] ?? .double(0)).doubleValue else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "only scalar scale and offset are supported, found scale \(spec.config["scale"] ?? .null)")
+            }
+            op = .rescale(scale: scale, offset: offset)
+            layout = inputs.first?.layout
+        case "Multiply":
+            // Inputs share a layout, except that a [C, 1, 1] gate of a map is laid out alike in every format.
+            let size = { (edge: Edge) in edge.shape.flatMap { Tensor.elementCount(of: $0) } ?? 0 }
+            guard let widest = inputs.max(by: { size($0) < size($1) }),
+                  inputs.allSatisfy({ $0.layout == widest.layout || $0.shape?.dropFirst().allSatisfy({ $0 == 1 }) == true }) else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "its inputs \(spec.inbound) have different layouts (image vs vector, or different data formats)")
+            }
+            op = .multiply
+            layout = widest.layout
         case "Dropout", "SpatialDropout2D", "GaussianDropout", "GaussianNoise", "AlphaDropout":
             op = .dropout(rate: try reader.double("rate", default: 0))
             layout = inputs.first?.layout

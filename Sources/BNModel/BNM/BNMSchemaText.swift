@@ -182,6 +182,8 @@ extension BNMSchema {
             "concatenate",
             "zero_padding2d",
             "dropout",
+            "rescale",
+            "multiply",
             "unmapped"
           ],
           "description": "What the layer computes; selects the shape of 'attributes'."
@@ -559,6 +561,44 @@ extension BNMSchema {
             "properties": {
               "attributes": {
                 "$ref": "#/$defs/attributes_dropout"
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "kind": {
+                "const": "rescale"
+              }
+            },
+            "required": [
+              "kind"
+            ]
+          },
+          "then": {
+            "properties": {
+              "attributes": {
+                "$ref": "#/$defs/attributes_rescale"
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "kind": {
+                "const": "multiply"
+              }
+            },
+            "required": [
+              "kind"
+            ]
+          },
+          "then": {
+            "properties": {
+              "attributes": {
+                "$ref": "#/$defs/attributes_multiply"
               }
             }
           }
@@ -1302,6 +1342,32 @@ extension BNMSchema {
       "required": [
         "rate"
       ],
+      "additionalProperties": false
+    },
+    "attributes_rescale": {
+      "type": "object",
+      "description": "y = x · scale + offset, element-wise, computed in float32 (Keras' Rescaling). No tensors.",
+      "properties": {
+        "scale": {
+          "type": "number",
+          "description": "Multiplier, applied first."
+        },
+        "offset": {
+          "type": "number",
+          "description": "Added after scaling."
+        }
+      },
+      "required": [
+        "scale",
+        "offset"
+      ],
+      "additionalProperties": false
+    },
+    "attributes_multiply": {
+      "type": "object",
+      "description": "Element-wise product of all inbound layers, in order; an input of per-sample shape [C, 1, 1] is broadcast over H and W of a [C, H, W] input (squeeze-and-excitation gates). No tensors.",
+      "properties": {},
+      "required": [],
       "additionalProperties": false
     },
     "attributes_unmapped": {

@@ -89,8 +89,10 @@ extension LayerOp {
                     "count_includes_padding": .bool(c.countIncludesPadding)]
         case .globalAvgPool2d(let keepDims), .globalMaxPool2d(let keepDims):
             return ["keep_dims": .bool(keepDims)]
-        case .flatten, .add:
+        case .flatten, .add, .multiply:
             return [:]
+        case .rescale(let scale, let offset):
+            return ["scale": .double(scale), "offset": .double(offset)]
         case .reshape(let targetShape):
             return ["target_shape": ints(targetShape)]
         case .concatenate(let axis):
@@ -169,6 +171,10 @@ extension LayerOp {
             self = .zeroPadding2d(padding: try a.intArray("padding", count: 4))
         case "dropout":
             self = .dropout(rate: try a.double("rate"))
+        case "rescale":
+            self = .rescale(scale: try a.double("scale"), offset: try a.double("offset"))
+        case "multiply":
+            self = .multiply
         case "unmapped":
             self = .unmapped(className: try a.string("class_name"), config: try a.value("config"))
         default:

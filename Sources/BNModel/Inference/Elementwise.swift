@@ -146,6 +146,23 @@ enum Elementwise {
         }
     }
 
+    /// The element-wise product of arrays shaped `outputShape` (batch included), in operand
+    /// order, in float32; an operand shaped `[N, C, 1, 1]` is broadcast over H and W.
+    static func multiply(_ inputs: [NDArray], outputShape: [Int]) -> NDArray {
+        let count = outputShape.reduce(1, *)
+        var output = [Float](repeating: 1, count: count)
+        let plane = outputShape.count == 4 ? outputShape[2] * outputShape[3] : 1
+        for operand in inputs {
+            if operand.values.count == count {
+                for index in 0..<count { output[index] *= operand.values[index] }
+            } else {
+                // A gate: one value per (sample, channel), repeated over the H×W plane.
+                for index in 0..<count { output[index] *= operand.values[index / plane] }
+            }
+        }
+        return NDArray(shape: outputShape, values: output)
+    }
+
     /// The element-wise sum of arrays of one shape, in operand order, in float32 (as
     /// TensorFlow's `Add` / `AddN`).
     static func add(_ inputs: [NDArray]) -> NDArray {

@@ -140,6 +140,9 @@ enum Operation: Sendable {
     /// changes.
     case sameValues
     case add
+    case multiply
+    /// `x · scale + offset` in float32.
+    case rescale(scale: Float, offset: Float)
     /// `axis` counted including the batch, resolved to be non-negative.
     case concatenate(axis: Int)
     case zeroPadding([Int])
@@ -207,6 +210,10 @@ enum Operation: Sendable {
             return .sameValues
         case .add:
             return .add
+        case .multiply:
+            return .multiply
+        case .rescale(let scale, let offset):
+            return .rescale(scale: Float(scale), offset: Float(offset))
         case .concatenate(let axis):
             return .concatenate(axis: axis < 0 ? axis + rank : axis)
         case .zeroPadding2d(let padding):
@@ -248,6 +255,12 @@ enum Operation: Sendable {
             return NDArray(shape: outputShape, values: inputs[0].values)
         case .add:
             return Elementwise.add(inputs)
+        case .multiply:
+            return Elementwise.multiply(inputs, outputShape: outputShape)
+        case .rescale(let scale, let offset):
+            var output = inputs[0]
+            for index in output.values.indices { output.values[index] = output.values[index] * scale + offset }
+            return output
         case .concatenate(let axis):
             return Layout.concatenate(inputs, axis: axis, outputShape: outputShape)
         case .zeroPadding(let padding):

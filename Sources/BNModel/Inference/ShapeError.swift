@@ -23,6 +23,8 @@ public enum ShapeError: Error, Sendable, Equatable, CustomStringConvertible {
     case reshapeElementCount(layer: String, targetShape: [Int], inputShape: [Int])
     /// The inputs of an `add` do not all have the same shape.
     case addShapes(layer: String, shapes: [[Int]])
+    /// Multiply's inputs neither share one shape nor are `[C, 1, 1]` gates of a `[C, H, W]` map.
+    case multiplyShapes(layer: String, shapes: [[Int]])
     /// A concatenate axis (native, counted including the batch) is the batch axis or outside
     /// the inputs' rank.
     case concatenateAxis(layer: String, axis: Int, rank: Int)
@@ -69,6 +71,8 @@ public enum ShapeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(Self.subject(kind, layer)) expects \(expected) \(unit), its input has \(actual)"
         case .reshapeElementCount(let layer, let targetShape, let inputShape):
             return "\(Self.subject("reshape", layer)) cannot make \(targetShape) from \(inputShape): the element counts differ"
+        case .multiplyShapes(let layer, let shapes):
+            return "\(Self.subject("multiply", layer)) needs inputs of one shape, or [C, 1, 1] gates of a [C, H, W] map, got \(shapes.map { "\($0)" }.joined(separator: ", "))"
         case .addShapes(let layer, let shapes):
             return "\(Self.subject("add", layer)) needs inputs of one shape, got \(shapes.map { "\($0)" }.joined(separator: ", "))"
         case .concatenateAxis(let layer, let axis, let rank):

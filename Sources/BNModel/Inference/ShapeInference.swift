@@ -111,6 +111,18 @@ public enum ShapeInference {
         case .reshape(let targetShape):
             try rules.inputCount(inputs, exactly: 1)
             return try rules.reshape(inputs[0], to: targetShape)
+        case .rescale:
+            try rules.inputCount(inputs, exactly: 1)
+            return inputs[0]
+        case .multiply:
+            try rules.inputCount(inputs, atLeast: 1)
+            // The output has the shape of the input with the most elements; every other input
+            // equals it or is a [C, 1, 1] gate of that [C, H, W] map.
+            let widest = inputs.max { (Checked.product($0) ?? .max) < (Checked.product($1) ?? .max) } ?? inputs[0]
+            guard inputs.allSatisfy({ $0 == widest || (widest.count == 3 && $0 == [widest[0], 1, 1]) }) else {
+                throw .multiplyShapes(layer: name, shapes: inputs)
+            }
+            return widest
         case .add:
             try rules.inputCount(inputs, atLeast: 1)
             guard inputs.allSatisfy({ $0 == inputs[0] }) else { throw .addShapes(layer: name, shapes: inputs) }

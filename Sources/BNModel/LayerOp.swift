@@ -42,6 +42,11 @@ public enum LayerOp: Sendable, Hashable {
     case dropout(rate: Double)
     /// `rescale`: `y = x · scale + offset`, computed in float32 (Keras' Rescaling layer).
     case rescale(scale: Double, offset: Double)
+    /// `upsample2d`: nearest-neighbour upsampling by `size` `[sh, sw]`: output pixel (y, x)
+    /// copies input pixel (y / sh, x / sw).
+    case upsample2d(size: [Int])
+    /// `cropping2d`: removes `cropping` `[top, bottom, left, right]` pixels.
+    case cropping2d(cropping: [Int])
     /// `multiply`: element-wise product of all inbound layers; an input of shape `[C, 1, 1]`
     /// is broadcast over H and W (squeeze-and-excitation gates).
     case multiply
@@ -70,6 +75,8 @@ public enum LayerOp: Sendable, Hashable {
         case .zeroPadding2d: return "zero_padding2d"
         case .dropout: return "dropout"
         case .rescale: return "rescale"
+        case .upsample2d: return "upsample2d"
+        case .cropping2d: return "cropping2d"
         case .multiply: return "multiply"
         case .unmapped: return "unmapped"
         }
@@ -79,7 +86,7 @@ public enum LayerOp: Sendable, Hashable {
     public static let allKinds: [String] = [
         "input", "conv2d", "depthwise_conv2d", "separable_conv2d", "dense", "batch_norm",
         "activation", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "global_max_pool2d",
-        "flatten", "reshape", "add", "concatenate", "zero_padding2d", "dropout", "rescale", "multiply", "unmapped",
+        "flatten", "reshape", "add", "concatenate", "zero_padding2d", "dropout", "rescale", "multiply", "upsample2d", "cropping2d", "unmapped",
     ]
 }
 

@@ -76,6 +76,10 @@ extension Model {
             try pair("pool_size", config.poolSize); try pair("strides", config.strides); try padding(config.padding)
         case .zeroPadding2d(let values):
             try padding(values)
+        case .upsample2d(let size):
+            try pair("size", size)
+        case .cropping2d(let values):
+            try padding(values)
         case .rescale(let scale, let offset):
             guard scale.isFinite, offset.isFinite else {
                 throw .invalidAttribute(layer: layer.name, field: "scale", message: "scale and offset must be finite, got \(scale) and \(offset)")

@@ -302,6 +302,19 @@ struct GraphBuilder {
             }
         case "Reshape":
             (op, layout) = try reshape(spec, input: inputs.first)
+        case "UpSampling2D":
+            let (_, axes) = try requireMap()
+            let interpolation = try reader.string("interpolation", default: "nearest")
+            guard interpolation == "nearest" else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "interpolation '\(interpolation)' (only nearest is supported)")
+            }
+            op = .upsample2d(size: try reader.positivePair("size", default: [2, 2]))
+            layout = .map(kerasAxes: axes)
+        case "Cropping2D":
+            let (_, axes) = try requireMap()
+            op = .cropping2d(cropping: try zeroPadding(reader, key: "cropping"))
+            layout = .map(kerasAxes: axes)
         case "Rescaling":
             // Keras allows per-channel lists too; only the scalar form is an exact native op here.
             guard let scale = spec.config["scale"]?.doubleValue, let offset = (spec.config["offset"] ?? .double(0)).doubleValue else {
@@ -503,14 +516,16 @@ struct GraphBuilder {
                                           detail: "reshape to \(target) changes the element order between Keras' and the engine's layout")
     }
 
-    private func zeroPadding(_ reader: ConfigReader) throws -> [Int] {
-        let value = reader.config["padding"] ?? .int(1)
+    /// `[top, bottom, left, right]` from Keras' int, `(a, b)` or `((t, b), (l, r))` forms
+    /// (ZeroPadding2D's `padding`, Cropping2D's `cropping`).
+    private func zeroPadding(_ reader: ConfigReader, key: String = "padding") throws -> [Int] {
+        let value = reader.config[key] ?? .int(key == "padding" ? 1 : 0)
         if let single = value.intValue { return [Int(single), Int(single), Int(single), Int(single)] }
-        guard let items = value.arrayValue, items.count == 2 else { throw reader.fail("padding", "unrecognised \(value)") }
+        guard let items = value.arrayValue, items.count == 2 else { throw reader.fail(key, "unrecognised \(value)") }
         if let a = items[0].intValue, let b = items[1].intValue { return [Int(a), Int(a), Int(b), Int(b)] }
         guard let top = items[0][0]?.intValue, let bottom = items[0][1]?.intValue,
               let left = items[1][0]?.intValue, let right = items[1][1]?.intValue else {
-            throw reader.fail("padding", "unrecognised \(value)")
+            throw reader.fail(key, "unrecognised \(value)")
         }
         return [Int(top), Int(bottom), Int(left), Int(right)]
     }

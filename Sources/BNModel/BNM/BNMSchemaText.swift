@@ -184,6 +184,8 @@ extension BNMSchema {
             "dropout",
             "rescale",
             "multiply",
+            "upsample2d",
+            "cropping2d",
             "unmapped"
           ],
           "description": "What the layer computes; selects the shape of 'attributes'."
@@ -599,6 +601,44 @@ extension BNMSchema {
             "properties": {
               "attributes": {
                 "$ref": "#/$defs/attributes_multiply"
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "kind": {
+                "const": "upsample2d"
+              }
+            },
+            "required": [
+              "kind"
+            ]
+          },
+          "then": {
+            "properties": {
+              "attributes": {
+                "$ref": "#/$defs/attributes_upsample2d"
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "kind": {
+                "const": "cropping2d"
+              }
+            },
+            "required": [
+              "kind"
+            ]
+          },
+          "then": {
+            "properties": {
+              "attributes": {
+                "$ref": "#/$defs/attributes_cropping2d"
               }
             }
           }
@@ -1368,6 +1408,48 @@ extension BNMSchema {
       "description": "Element-wise product of all inbound layers, in order; an input of per-sample shape [C, 1, 1] is broadcast over H and W of a [C, H, W] input (squeeze-and-excitation gates). No tensors.",
       "properties": {},
       "required": [],
+      "additionalProperties": false
+    },
+    "attributes_upsample2d": {
+      "type": "object",
+      "description": "Nearest-neighbour upsampling: output pixel (y, x) copies input pixel (y / sh, x / sw). No tensors.",
+      "properties": {
+        "size": {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 9007199254740992
+          },
+          "minItems": 2,
+          "maxItems": 2,
+          "description": "[sh, sw]: the factor for height and width."
+        }
+      },
+      "required": [
+        "size"
+      ],
+      "additionalProperties": false
+    },
+    "attributes_cropping2d": {
+      "type": "object",
+      "description": "Removes pixels from the borders of a [C, H, W] map. No tensors.",
+      "properties": {
+        "cropping": {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740992
+          },
+          "minItems": 4,
+          "maxItems": 4,
+          "description": "[top, bottom, left, right] pixels removed."
+        }
+      },
+      "required": [
+        "cropping"
+      ],
       "additionalProperties": false
     },
     "attributes_unmapped": {

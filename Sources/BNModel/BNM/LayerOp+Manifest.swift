@@ -93,6 +93,10 @@ extension LayerOp {
             return [:]
         case .rescale(let scale, let offset):
             return ["scale": .double(scale), "offset": .double(offset)]
+        case .upsample2d(let size):
+            return ["size": ints(size)]
+        case .cropping2d(let cropping):
+            return ["cropping": ints(cropping)]
         case .reshape(let targetShape):
             return ["target_shape": ints(targetShape)]
         case .concatenate(let axis):
@@ -175,6 +179,10 @@ extension LayerOp {
             self = .rescale(scale: try a.double("scale"), offset: try a.double("offset"))
         case "multiply":
             self = .multiply
+        case "upsample2d":
+            self = .upsample2d(size: try a.intArray("size", count: 2, minimum: 1))
+        case "cropping2d":
+            self = .cropping2d(cropping: try a.intArray("cropping", count: 4))
         case "unmapped":
             self = .unmapped(className: try a.string("class_name"), config: try a.value("config"))
         default:

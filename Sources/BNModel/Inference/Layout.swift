@@ -31,4 +31,34 @@ enum Layout {
         }
         return NDArray(shape: outputShape, values: output)
     }
+
+    /// Nearest-neighbour upsampling: output (y, x) takes input (y / sh, x / sw), per plane.
+    static func upsample(_ input: NDArray, size: [Int], outputShape: [Int]) -> NDArray {
+        let (planes, height, width) = (input.shape[0] * input.shape[1], input.shape[2], input.shape[3])
+        let (outHeight, outWidth) = (outputShape[2], outputShape[3])
+        var output = [Float](repeating: 0, count: planes * outHeight * outWidth)
+        for plane in 0..<planes {
+            for y in 0..<outHeight {
+                let source = (plane * height + y / size[0]) * width
+                let destination = (plane * outHeight + y) * outWidth
+                for x in 0..<outWidth { output[destination + x] = input.values[source + x / size[1]] }
+            }
+        }
+        return NDArray(shape: outputShape, values: output)
+    }
+
+    /// Keeps rows `top ..< H − bottom` and columns `left ..< W − right` of every plane.
+    static func crop(_ input: NDArray, cropping: [Int], outputShape: [Int]) -> NDArray {
+        let (planes, height, width) = (input.shape[0] * input.shape[1], input.shape[2], input.shape[3])
+        let (outHeight, outWidth) = (outputShape[2], outputShape[3])
+        var output: [Float] = []
+        output.reserveCapacity(planes * outHeight * outWidth)
+        for plane in 0..<planes {
+            for y in 0..<outHeight {
+                let start = (plane * height + y + cropping[0]) * width + cropping[2]
+                output.append(contentsOf: input.values[start..<(start + outWidth)])
+            }
+        }
+        return NDArray(shape: outputShape, values: output)
+    }
 }

@@ -141,6 +141,8 @@ enum Operation: Sendable {
     case sameValues
     case add
     case multiply
+    case upsample([Int])
+    case crop([Int])
     /// `x · scale + offset` in float32.
     case rescale(scale: Float, offset: Float)
     /// `axis` counted including the batch, resolved to be non-negative.
@@ -212,6 +214,10 @@ enum Operation: Sendable {
             return .add
         case .multiply:
             return .multiply
+        case .upsample2d(let size):
+            return .upsample(size)
+        case .cropping2d(let cropping):
+            return .crop(cropping)
         case .rescale(let scale, let offset):
             return .rescale(scale: Float(scale), offset: Float(offset))
         case .concatenate(let axis):
@@ -257,6 +263,10 @@ enum Operation: Sendable {
             return Elementwise.add(inputs)
         case .multiply:
             return Elementwise.multiply(inputs, outputShape: outputShape)
+        case .upsample(let size):
+            return Layout.upsample(inputs[0], size: size, outputShape: outputShape)
+        case .crop(let cropping):
+            return Layout.crop(inputs[0], cropping: cropping, outputShape: outputShape)
         case .rescale(let scale, let offset):
             var output = inputs[0]
             for index in output.values.indices { output.values[index] = output.values[index] * scale + offset }

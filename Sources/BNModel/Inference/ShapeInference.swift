@@ -114,6 +114,19 @@ public enum ShapeInference {
         case .rescale:
             try rules.inputCount(inputs, exactly: 1)
             return inputs[0]
+        case .upsample2d(let size):
+            let input = try rules.map(inputs)
+            try rules.pair("size", size)
+            return [input[0], try rules.multiply(input[1], size[0], "upsampled height"), try rules.multiply(input[2], size[1], "upsampled width")]
+        case .cropping2d(let cropping):
+            let input = try rules.map(inputs)
+            try rules.padding(cropping)
+            let height = input[1] - cropping[0] - cropping[1], width = input[2] - cropping[2] - cropping[3]
+            guard height >= 1, width >= 1 else {
+                throw .invalidAttribute(layer: name, kind: op.kind, field: "cropping",
+                                        message: "\(cropping) leaves nothing of a \(input[1])×\(input[2]) input")
+            }
+            return [input[0], height, width]
         case .multiply:
             try rules.inputCount(inputs, atLeast: 1)
             // The output has the shape of the input with the most elements; every other input

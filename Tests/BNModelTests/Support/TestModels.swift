@@ -170,7 +170,8 @@ enum TestModels {
                 layer = Layer(name: name, op: pick([.flatten, .add, .globalMaxPool2d(keepDims: true), .reshape(targetShape: [-1, 2]),
                                                     .zeroPadding2d(padding: [1, 0, 0, 1]), .dropout(rate: 0.5),
                                                     .maxPool2d(Pool2DConfig(poolSize: [2, 2], strides: [2, 2])),
-                                                    .rescale(scale: 1.0 / 255, offset: -0.5), .multiply]))
+                                                    .rescale(scale: 1.0 / 255, offset: -0.5), .multiply,
+                                                    .upsample2d(size: [2, 3]), .cropping2d(cropping: [0, 1, 1, 0])]))
             case 5:
                 let other = layers[Int.random(in: 0..<layers.count, using: &rng)].name
                 layer = Layer(name: name, op: .concatenate(axis: 1), inbound: [previous, other])

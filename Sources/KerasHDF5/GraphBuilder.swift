@@ -122,6 +122,7 @@ struct GraphBuilder {
             try nativeAxis(of: activation, input: inputs.first, spec: spec)
         }
         func requireMap(_ index: Int = 0) throws -> (shape: [Int], kerasAxes: [Int]) {
+            if index < inputs.count, inputs[index].shape == nil { throw missingShape(spec) }
             guard index < inputs.count, let shape = inputs[index].shape, case let .map(axes)? = inputs[index].layout, shape.count == 3 else {
                 throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
                                                   detail: "expects an image (H×W×C) input")
@@ -401,9 +402,13 @@ struct GraphBuilder {
         return layer
     }
 
+    /// The layer reads the output of one this converter could only carry over unmapped, so
+    /// nothing downstream can be mapped: the error names that layer, the real obstacle.
     private func missingShape(_ spec: KerasLayerSpec) -> KerasError {
-        .unsupportedLayer(layer: spec.name, className: spec.className,
-                          detail: "its input's shape is unknown (it follows a layer that was carried over unmapped)")
+        let unknown = spec.inbound.filter { edges[$0]?.shape == nil }
+            .map { name in "'\(name)' (\(architecture.layer(named: name)?.className ?? "?"))" }
+        return .unsupportedLayer(layer: spec.name, className: spec.className,
+                                 detail: "its input \(unknown.joined(separator: ", ")) is a layer type this converter does not support, so its output shape is unknown")
     }
 
     // MARK: - Layer families

@@ -42,6 +42,10 @@ public enum LayerOp: Sendable, Hashable {
     case dropout(rate: Double)
     /// `rescale`: `y = x · scale + offset`, computed in float32 (Keras' Rescaling layer).
     case rescale(scale: Double, offset: Double)
+    /// `normalize`: Keras' Normalization layer, `y = (x − mean) / max(√variance, epsilon)` per
+    /// channel, in float32. Tensors `mean`, `variance` `[1, C, 1, 1]`; an optional `count`
+    /// (the number of samples the statistics came from) is kept for the reverse conversion.
+    case normalize(epsilon: Double)
     /// `upsample2d`: nearest-neighbour upsampling by `size` `[sh, sw]`: output pixel (y, x)
     /// copies input pixel (y / sh, x / sw).
     case upsample2d(size: [Int])
@@ -75,6 +79,7 @@ public enum LayerOp: Sendable, Hashable {
         case .zeroPadding2d: return "zero_padding2d"
         case .dropout: return "dropout"
         case .rescale: return "rescale"
+        case .normalize: return "normalize"
         case .upsample2d: return "upsample2d"
         case .cropping2d: return "cropping2d"
         case .multiply: return "multiply"
@@ -86,7 +91,7 @@ public enum LayerOp: Sendable, Hashable {
     public static let allKinds: [String] = [
         "input", "conv2d", "depthwise_conv2d", "separable_conv2d", "dense", "batch_norm",
         "activation", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "global_max_pool2d",
-        "flatten", "reshape", "add", "concatenate", "zero_padding2d", "dropout", "rescale", "multiply", "upsample2d", "cropping2d", "unmapped",
+        "flatten", "reshape", "add", "concatenate", "zero_padding2d", "dropout", "rescale", "multiply", "upsample2d", "cropping2d", "normalize", "unmapped",
     ]
 }
 

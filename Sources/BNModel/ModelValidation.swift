@@ -78,6 +78,10 @@ extension Model {
             try padding(values)
         case .upsample2d(let size):
             try pair("size", size)
+        case .normalize(let epsilon):
+            guard epsilon.isFinite, epsilon >= 0 else {
+                throw .invalidAttribute(layer: layer.name, field: "epsilon", message: "must be finite and ≥ 0, got \(epsilon)")
+            }
         case .cropping2d(let values):
             try padding(values)
         case .rescale(let scale, let offset):

@@ -303,6 +303,34 @@ struct GraphBuilder {
             }
         case "Reshape":
             (op, layout) = try reshape(spec, input: inputs.first)
+        case "Normalization":
+            // Keras: (x − mean) / max(√variance, 1e-7) along the channel (or feature) axis.
+            guard try !reader.bool("invert", default: false) else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className, detail: "invert=True is not supported")
+            }
+            guard (spec.config["mean"] ?? .null) == .null, (spec.config["variance"] ?? .null) == .null else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "mean and variance given in the configuration rather than as weights are not supported")
+            }
+            guard let input = inputs.first, let shape = input.shape, let inputLayout = input.layout else { throw missingShape(spec) }
+            let rawAxes: [Int] = spec.config["axis"]?.intValue.map { [Int($0)] } ?? spec.config["axis"]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [-1]
+            let axes = rawAxes.map { $0 < 0 ? $0 + shape.count + 1 : $0 }
+            let channelAxis: Int? = switch inputLayout {
+            case let .map(kerasAxes): kerasAxes.firstIndex(of: 0).map { $0 + 1 }
+            case .vector(nil): 1
+            default: nil
+            }
+            guard let channelAxis, axes == [channelAxis] else {
+                throw KerasError.unsupportedLayer(layer: spec.name, className: spec.className,
+                                                  detail: "normalising over axis \(rawAxes); only the channel axis is supported")
+            }
+            tensors.append(try take("mean", .mean, .batchNormVector(nil), expect: [shape[0]], matches: { $0.elementCount == shape[0] }))
+            tensors.append(try take("variance", .variance, .batchNormVector(nil), expect: [shape[0]], matches: { $0.elementCount == shape[0] }))
+            if weights.contains(where: { $0.name == "count" }) {
+                tensors.append(try take("count", .other("count"), .identity, expect: [], matches: { $0.elementCount == 1 }))
+            }
+            op = .normalize(epsilon: 1e-7)
+            layout = inputLayout
         case "UpSampling2D":
             let (_, axes) = try requireMap()
             let interpolation = try reader.string("interpolation", default: "nearest")
@@ -618,6 +646,7 @@ struct GraphBuilder {
         switch spec.className {
         case "Conv2D", "Dense", "DepthwiseConv2D": names = ["kernel"] + (useBias ? ["bias"] : [])
         case "SeparableConv2D": names = ["depthwise_kernel", "pointwise_kernel"] + (useBias ? ["bias"] : [])
+        case "Normalization": names = ["mean", "variance", "count"]
         case "BatchNormalization":
             names = ((config["scale"]?.boolValue ?? true) ? ["gamma"] : []) + ((config["center"]?.boolValue ?? true) ? ["beta"] : [])
                 + ["moving_mean", "moving_variance"]

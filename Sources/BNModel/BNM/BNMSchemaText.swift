@@ -186,6 +186,7 @@ extension BNMSchema {
             "multiply",
             "upsample2d",
             "cropping2d",
+            "normalize",
             "unmapped"
           ],
           "description": "What the layer computes; selects the shape of 'attributes'."
@@ -639,6 +640,25 @@ extension BNMSchema {
             "properties": {
               "attributes": {
                 "$ref": "#/$defs/attributes_cropping2d"
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "kind": {
+                "const": "normalize"
+              }
+            },
+            "required": [
+              "kind"
+            ]
+          },
+          "then": {
+            "properties": {
+              "attributes": {
+                "$ref": "#/$defs/attributes_normalize"
               }
             }
           }
@@ -1449,6 +1469,21 @@ extension BNMSchema {
       },
       "required": [
         "cropping"
+      ],
+      "additionalProperties": false
+    },
+    "attributes_normalize": {
+      "type": "object",
+      "description": "Keras' Normalization: y = (x − mean) / max(√variance, epsilon) per channel, in float32. Tensors mean and variance [1, C, 1, 1]; an optional count (samples the statistics came from) is kept for the reverse conversion.",
+      "properties": {
+        "epsilon": {
+          "type": "number",
+          "minimum": 0,
+          "description": "Floor of the divisor (Keras' backend epsilon, 1e-7)."
+        }
+      },
+      "required": [
+        "epsilon"
       ],
       "additionalProperties": false
     },

@@ -95,6 +95,8 @@ extension LayerOp {
             return ["scale": .double(scale), "offset": .double(offset)]
         case .upsample2d(let size):
             return ["size": ints(size)]
+        case .normalize(let epsilon):
+            return ["epsilon": .double(epsilon)]
         case .cropping2d(let cropping):
             return ["cropping": ints(cropping)]
         case .reshape(let targetShape):
@@ -179,6 +181,8 @@ extension LayerOp {
             self = .rescale(scale: try a.double("scale"), offset: try a.double("offset"))
         case "multiply":
             self = .multiply
+        case "normalize":
+            self = .normalize(epsilon: try a.double("epsilon"))
         case "upsample2d":
             self = .upsample2d(size: try a.intArray("size", count: 2, minimum: 1))
         case "cropping2d":

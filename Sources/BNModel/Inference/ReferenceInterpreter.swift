@@ -141,6 +141,8 @@ enum Operation: Sendable {
     case sameValues
     case add
     case multiply
+    /// Per channel: `(x − mean[c]) / divisor[c]`, float32.
+    case normalize(mean: [Float], divisor: [Float])
     case upsample([Int])
     case crop([Int])
     /// `x · scale + offset` in float32.
@@ -216,6 +218,9 @@ enum Operation: Sendable {
             return .multiply
         case .upsample2d(let size):
             return .upsample(size)
+        case .normalize(let epsilon):
+            let variance = try floats(.variance)
+            return .normalize(mean: try floats(.mean), divisor: variance.map { Swift.max($0.squareRoot(), Float(epsilon)) })
         case .cropping2d(let cropping):
             return .crop(cropping)
         case .rescale(let scale, let offset):
@@ -265,6 +270,15 @@ enum Operation: Sendable {
             return Elementwise.multiply(inputs, outputShape: outputShape)
         case .upsample(let size):
             return Layout.upsample(inputs[0], size: size, outputShape: outputShape)
+        case .normalize(let mean, let divisor):
+            var output = inputs[0]
+            let channels = mean.count
+            let plane = channels == 0 ? 1 : Swift.max(outputShape.dropFirst(2).reduce(1, *), 1)
+            for index in output.values.indices {
+                let channel = (index / plane) % Swift.max(channels, 1)
+                output.values[index] = (output.values[index] - mean[channel]) / divisor[channel]
+            }
+            return output
         case .crop(let cropping):
             return Layout.crop(inputs[0], cropping: cropping, outputShape: outputShape)
         case .rescale(let scale, let offset):

@@ -114,6 +114,12 @@ public enum ShapeInference {
         case .rescale:
             try rules.inputCount(inputs, exactly: 1)
             return inputs[0]
+        case .normalize:
+            try rules.inputCount(inputs, exactly: 1)
+            guard !inputs[0].isEmpty else {
+                throw .inputRank(layer: name, kind: op.kind, expected: "a [C, …] input with a channel axis", shape: inputs[0])
+            }
+            return inputs[0]
         case .upsample2d(let size):
             let input = try rules.map(inputs)
             try rules.pair("size", size)
@@ -240,6 +246,9 @@ public enum ShapeInference {
                 layout = "spatial [1, C, 1, 1]"
             }
             for role in [TensorRole.gamma, .beta, .mean, .variance] { expected.append((role, shape, layout)) }
+        case .normalize:
+            let shape = [1, inputs[0][0], 1, 1]
+            for role in [TensorRole.mean, .variance] { expected.append((role, shape, "per channel [1, C, 1, 1]")) }
         default:
             break
         }
@@ -253,6 +262,8 @@ public enum ShapeInference {
             }
         }
         for named in layer.tensors where !expected.contains(where: { $0.role == named.role }) {
+            // Normalization's sample count rides along for the reverse conversion.
+            if case .normalize = layer.op, named.role == .other("count") { continue }
             throw .unexpectedTensor(layer: layer.name, kind: kind, role: named.role.rawValue)
         }
     }

@@ -211,6 +211,8 @@ struct ModelRules {
             if config.useBias { expectBias(layer, config.units, what: "units") }
         case .batchNorm(let config):
             checkBatchNorm(layer, config, input: input)
+        case .normalize:
+            expectRoles(layer, [.mean, .variance] + (layer.tensor(.other("count")) != nil ? [.other("count")] : []))
         default:
             for named in layer.tensors {
                 report(.ch006, layer: name, tensor: named.role.rawValue,
@@ -268,7 +270,8 @@ struct ModelRules {
     /// dtype within the layer (`CH007`), since engines bind one data type per layer.
     private mutating func checkDTypes(of layer: Layer) {
         var counts: [DType: Int] = [:]
-        for named in layer.tensors {
+        // Normalization's sample count is an integer by nature and never computed with.
+        for named in layer.tensors where !(layer.op.kind == "normalize" && named.role == .other("count")) {
             if named.tensor.dtype.isFloatingPoint {
                 counts[named.tensor.dtype, default: 0] += 1
             } else {

@@ -13,6 +13,7 @@ Run from anywhere:
     python3 scripts/make_fixtures.py --verify   # re-check committed fixtures
     python3 scripts/make_fixtures.py --part defects  # only the planted-defect corpus (h5py, no TF)
     python3 scripts/make_fixtures.py --part damaged  # only Tests/CLITests/Fixtures (bytes changed)
+    python3 scripts/make_fixtures.py --part hostile  # only Tests/CLITests/Fixtures/hostile (h5py, no TF)
 
 Part A writes small HDF5 files (Keras 3 / tf_keras saves and an h5py-written
 edge-case file) and, for each, `<stem>.expected.json`, produced by walking the
@@ -37,13 +38,17 @@ from fixtures import common  # noqa: E402  (sets TF env vars before TF import)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["a", "b", "defects", "damaged", "all"], default="all")
+    ap.add_argument("--part", choices=["a", "b", "defects", "damaged", "hostile", "all"], default="all")
     ap.add_argument("--verify", action="store_true",
                     help="only re-check the committed fixtures, write nothing")
     args = ap.parse_args()
     if args.part == "damaged" and not args.verify:
         from fixtures import damaged  # byte-level damage that crashes libhdf5 itself
         damaged.run(ROOT)
+        return
+    if args.part == "hostile" and not args.verify:
+        from fixtures import hostile  # h5py only: legal HDF5 pointing outside itself, loops, unstored data
+        hostile.run(ROOT)
         return
     if args.part == "defects" and not args.verify:
         from fixtures import defects  # h5py only: copies of the part B files with one defect each
@@ -75,9 +80,10 @@ def main():
         from fixtures import part_b
         part_b.run(b_dir, keras, tf_keras)
     if args.part == "all":
-        from fixtures import defects, damaged
+        from fixtures import defects, damaged, hostile
         defects.run(ROOT)
         damaged.run(ROOT)
+        hostile.run(ROOT)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ static inline hid_t chdf5_p_file_access(void)   { return H5P_FILE_ACCESS; }
 static inline hid_t chdf5_p_group_create(void)  { return H5P_GROUP_CREATE; }
 static inline hid_t chdf5_p_dataset_create(void){ return H5P_DATASET_CREATE; }
 static inline hid_t chdf5_p_link_create(void)   { return H5P_LINK_CREATE; }
+static inline hid_t chdf5_p_link_access(void)   { return H5P_LINK_ACCESS; }
 static inline hid_t chdf5_p_attribute_create(void) { return H5P_ATTRIBUTE_CREATE; }
 static inline hid_t chdf5_p_default(void)       { return H5P_DEFAULT; }
 

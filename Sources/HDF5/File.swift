@@ -10,10 +10,13 @@ public final class HDF5File: Sendable {
     /// The path on disk, as the caller gave it (used in every error).
     public let path: String
     let handle: Handle
+    /// The file's status when it was opened for reading (nil for a file being written).
+    let opened: FileIdentity?
 
-    private init(path: String, handle: Handle) {
+    private init(path: String, handle: Handle, opened: FileIdentity?) {
         self.path = path
         self.handle = handle
+        self.opened = opened
     }
 
     /// Opens an existing file read-only.
@@ -35,7 +38,40 @@ public final class HDF5File: Sendable {
         }
         guard isHDF5 > 0 else { throw HDF5Error.notHDF5(file: path) }
         let handle = try Library.open(site, .file) { H5Fopen(path, chdf5_f_acc_rdonly(), chdf5_p_default()) }
-        return HDF5File(path: path, handle: handle)
+        let file = HDF5File(path: path, handle: handle, opened: nil)
+        let opened = HDF5File(path: path, handle: handle, opened: try file.identity())
+        try Containment.audit(opened)
+        return opened
+    }
+
+    /// Throws ``HDF5Error/changedWhileReading(file:detail:)`` when the file on disk is no
+    /// longer the one opened: its size, modification or status-change time differ. Readers
+    /// call it after reading, so bytes of two versions of a file are never taken for one
+    /// (libhdf5 reads past a new end of file as zeros, without an error).
+    public func checkUnchanged() throws {
+        guard let opened else { return }
+        let now = try Library.locked { try identity() }
+        guard now == opened else {
+            let detail = now.size != opened.size ? "its size went from \(opened.size) to \(now.size) bytes" : "it was modified"
+            throw HDF5Error.changedWhileReading(file: path, detail: detail)
+        }
+    }
+
+    /// Size and times of the open file, from the descriptor libhdf5 reads through (not the
+    /// path, which may since name another file). The corresponding C functions are
+    /// `H5Fget_vfd_handle` and `fstat(2)`.
+    func identity() throws -> FileIdentity {
+        let site = Site(file: path, path: "/", operation: "read the file's status")
+        return try Library.locked {
+            var raw: UnsafeMutableRawPointer?
+            try Library.call(site) { H5Fget_vfd_handle(handle.id, chdf5_p_default(), &raw) }
+            guard let descriptor = raw?.load(as: Int32.self) else {
+                throw HDF5Error.io(file: path, operation: "find the file's descriptor", errno: EBADF)
+            }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else { throw HDF5Error.io(file: path, operation: "fstat", errno: errno) }
+            return FileIdentity(size: UInt64(status.st_size), modified: status.st_mtim, changed: status.st_ctim)
+        }
     }
 
     /// Creates a new file, replacing any file at `path`. Link and attribute names are
@@ -45,7 +81,7 @@ public final class HDF5File: Sendable {
         let handle = try Library.open(site, .file) {
             H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), chdf5_p_default())
         }
-        return HDF5File(path: path, handle: handle)
+        return HDF5File(path: path, handle: handle, opened: nil)
     }
 
     /// Writes a new file at `path` without ever leaving a partial one there: `body` fills a
@@ -105,5 +141,17 @@ extension HDF5File {
     /// every group, dataset, attribute and type taken from it has been released.
     public var openObjectCount: Int {
         Library.locked { Int(H5Fget_obj_count(handle.id, chdf5_f_obj_all())) }
+    }
+}
+
+/// What tells one version of a file from another without reading it.
+struct FileIdentity: Equatable, Sendable {
+    var size: UInt64
+    var modified: timespec
+    var changed: timespec
+
+    static func == (a: FileIdentity, b: FileIdentity) -> Bool {
+        a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+            && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
     }
 }

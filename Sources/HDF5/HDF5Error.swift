@@ -25,6 +25,19 @@ public enum HDF5Error: Error, Equatable, Sendable {
     case library(file: String, path: String, operation: String, message: String)
     /// A failure of the file system around HDF5 (temporary file, rename, fsync).
     case io(file: String, operation: String, errno: Int32)
+    /// An object whose contents live outside the file: an external or user-defined link,
+    /// external raw storage, a virtual dataset. `reference` says what it points to. Such a file
+    /// is refused whole when opened: nothing outside the named file is ever read.
+    case outsideFile(file: String, path: String, reference: String)
+    /// A group reached a second time: by a link back to itself or an ancestor (a loop), or
+    /// from elsewhere; `target` is where it was first reached.
+    case linkCycle(file: String, path: String, target: String)
+    /// A dataset that declares more bytes than the file stores for it (chunks never written,
+    /// data past the end of the file).
+    case unstoredData(file: String, path: String, detail: String)
+    /// The file changed (size, modification or status-change time) after it was opened, so the
+    /// bytes read may mix two versions of it.
+    case changedWhileReading(file: String, detail: String)
 }
 
 /// What an object inside an HDF5 file is.
@@ -57,6 +70,14 @@ extension HDF5Error: CustomStringConvertible {
             return "\(file): \(path): \(operation) failed: \(message)"
         case let .io(file, operation, errno):
             return "\(file): \(operation) failed: \(String(cString: strerror(errno)))"
+        case let .outsideFile(file, path, reference):
+            return "\(file): \(path) points outside the file (\(reference)); bnconvert never reads outside the file it is given"
+        case let .linkCycle(file, path, target):
+            return "\(file): \(path) links back to the group \(target) (a loop of links, or a group reachable twice); such a file is refused"
+        case let .unstoredData(file, path, detail):
+            return "\(file): \(path): \(detail); the file does not hold this tensor"
+        case let .changedWhileReading(file, detail):
+            return "\(file): the file changed while it was being read (\(detail)); nothing was written, run again once it is complete"
         }
     }
 }

@@ -19,7 +19,15 @@ struct DatasetSource: TensorSource {
         byteCount = bytes
     }
 
+    /// Every read ends by checking that the file is still the one opened: libhdf5 reads past a
+    /// new end of file as zeros, so a file truncated or rewritten mid-conversion would
+    /// otherwise yield a clean-looking tensor of the wrong bytes.
     func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: Int) throws {
+        try readSlabs(into: buffer, at: byteOffset)
+        try dataset.file.checkUnchanged()
+    }
+
+    private func readSlabs(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: Int) throws {
         guard buffer.count > 0 else { return }
         let shape = dataset.shape
         guard shape.count >= 1 else {

@@ -16,7 +16,9 @@ import Testing
 
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
-    static func bnconvert(_ arguments: String...) throws -> Outcome {
+    static func bnconvert(_ arguments: String...) throws -> Outcome { try bnconvert(arguments) }
+
+    static func bnconvert(_ arguments: [String]) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

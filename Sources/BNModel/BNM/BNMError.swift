@@ -48,7 +48,8 @@ public enum BNMError: Error, CustomStringConvertible {
     case dataLengthMismatch(path: String, declared: Int, expected: Int)
     /// The file continues after the data section.
     case trailingBytes(path: String, expectedSize: Int, actualSize: Int)
-    /// A padding byte (between header, manifest and tensors) is not zero.
+    /// A padding byte (after the manifest, between tensors) or a reserved header byte (52..<60,
+    /// in a file of a minor version this reader knows) is not zero.
     case nonZeroPadding(path: String, offset: Int)
     /// A tensor's bytes do not match its CRC-32: the data is damaged.
     case checksumMismatch(path: String, tensor: String, expected: UInt32, actual: UInt32)
@@ -134,6 +135,8 @@ public enum BNMError: Error, CustomStringConvertible {
             return "\(path): header says the data section is \(declared) bytes but the tensors end at \(expected)"
         case .trailingBytes(let path, let expectedSize, let actualSize):
             return "\(path): file is \(actualSize) bytes but its header accounts for \(expectedSize)"
+        case .nonZeroPadding(let path, let offset) where BNMHeader.reservedRange.contains(offset):
+            return "\(path): reserved header byte at offset \(offset) is not zero (a version 1.0 writer writes zeros)"
         case .nonZeroPadding(let path, let offset):
             return "\(path): padding byte at offset \(offset) is not zero"
         case .checksumMismatch(let path, let tensor, let expected, let actual):

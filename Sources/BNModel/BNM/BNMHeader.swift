@@ -19,6 +19,9 @@ public struct BNMHeader: Sendable, Hashable {
     /// Flag bits 0–15 are required features: a reader that does not know a set bit rejects the
     /// file. Bits 16–31 are optional hints a reader may ignore. Version 1.0 defines none.
     public static let requiredFlagsMask: UInt32 = 0x0000_FFFF
+    /// Header bytes 52..<60: zero in every file of a minor version this library knows; a newer
+    /// minor may give them a meaning.
+    public static let reservedRange = 52..<60
     /// Largest integer a manifest may hold (JSON numbers are exact only up to 2^53).
     public static let maxManifestInteger: Int = 1 << 53
 

@@ -91,6 +91,12 @@ public final class BNMFile: Sendable {
             dataOffset: bytes.littleEndian(at: 32, as: UInt64.self), dataLength: bytes.littleEndian(at: 40, as: UInt64.self))
         let unknownRequired = header.flags & BNMHeader.requiredFlagsMask
         guard unknownRequired == 0 else { throw .unsupportedRequiredFlags(path: path, flags: unknownRequired) }
+        // The reserved bytes are zero in the minors this reader knows (covered by the header
+        // CRC, so a non-zero one comes from a writer, not from damage); a newer minor may use them.
+        let knownMinor = header.minor <= BNMHeader.currentMinor
+        if knownMinor, let index = (BNMHeader.reservedRange).first(where: { bytes[$0] != 0 }) {
+            throw .nonZeroPadding(path: path, offset: index)
+        }
 
         let limit = UInt64(BNMHeader.maxManifestInteger)
         for (field, value) in [("manifest_offset", header.manifestOffset), ("data_offset", header.dataOffset),
@@ -100,6 +106,10 @@ public final class BNMFile: Sendable {
         guard header.manifestOffset >= UInt64(BNMHeader.size) else {
             throw .invalidHeaderField(path: path, field: "manifest_offset", value: header.manifestOffset,
                                       message: "must be at least \(BNMHeader.size) (the manifest follows the header)")
+        }
+        guard !knownMinor || header.manifestOffset == UInt64(BNMHeader.size) else {
+            throw .invalidHeaderField(path: path, field: "manifest_offset", value: header.manifestOffset,
+                                      message: "must be \(BNMHeader.size) in a file of version 1.\(header.minor) (the manifest follows the header directly)")
         }
         guard header.manifestLength <= UInt64(BNMHeader.maxManifestLength) else {
             throw .manifestTooLarge(path: path, length: header.manifestLength, limit: BNMHeader.maxManifestLength)
@@ -114,27 +124,34 @@ public final class BNMFile: Sendable {
             throw .invalidHeaderField(path: path, field: "data_offset", value: header.dataOffset,
                                       message: "must not be inside the manifest (which ends at \(manifestEnd))")
         }
+        // manifestEnd ≤ 2^53 + 2^26, so rounding it up cannot overflow.
+        let paddedManifestEnd = (manifestEnd + BNMHeader.alignment - 1) / BNMHeader.alignment * BNMHeader.alignment
+        guard dataOffset == paddedManifestEnd else {
+            throw .invalidHeaderField(path: path, field: "data_offset", value: header.dataOffset,
+                                      message: "must be the manifest's end rounded up to a multiple of 64 (\(paddedManifestEnd)): at most 63 padding bytes")
+        }
         guard manifestEnd <= size else { throw .truncated(path: path, what: "manifest", needed: manifestEnd, available: size) }
         guard dataEnd <= size else { throw .truncated(path: path, what: "data section", needed: dataEnd, available: size) }
         guard dataEnd == size else { throw .trailingBytes(path: path, expectedSize: dataEnd, actualSize: size) }
         return header
     }
 
-    /// Recognises the PNG-style damage patterns of the magic; nil when the bytes are simply not
-    /// a `.bnm` file.
+    /// The text-mode damage patterns of FORMAT.md ("Text-mode damage"), in the order they are
+    /// tried: the bytes a file starts with after that damage, and what happened.
+    static let textModeDamagePatterns: [(start: [UInt8], detail: String)] = [
+        ([0x09, 0x42, 0x4E, 0x4D], "the high bit of the first byte was stripped (7-bit transfer)"),
+        ([0x89, 0x42, 0x4E, 0x4D, 0x0A, 0x1A, 0x0A], "CR LF was converted to LF"),
+        ([0x89, 0x42, 0x4E, 0x4D, 0x0D, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A], "LF was converted to CR LF"),
+        ([0x89, 0x42, 0x4E, 0x4D, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A], "LF was converted to CR LF"),
+        ([0x89, 0x42, 0x4E, 0x4D, 0x0D, 0x1A, 0x0D], "line endings were converted to CR"),
+        ([0x89, 0x42, 0x4E, 0x4D, 0x0D, 0x0D, 0x1A, 0x0D], "line endings were converted to CR"),
+        ([0x89, 0x42, 0x4E, 0x4D, 0x0A, 0x0A, 0x1A, 0x0A], "line endings were converted to LF"),
+    ]
+
+    /// What text-mode damage `start` (the file's first bytes) shows; nil when the bytes are simply
+    /// not a `.bnm` file. A pattern counts only when the file holds all of its bytes.
     static func textModeDamage(_ start: [UInt8]) -> String? {
-        let name: [UInt8] = [0x42, 0x4E, 0x4D]
-        func matches(_ pattern: [UInt8]) -> Bool { start.count >= pattern.count && Array(start.prefix(pattern.count)) == pattern }
-        if matches([0x09] + name) { return "the high bit of the first byte was stripped (7-bit transfer)" }
-        guard matches([0x89] + name) else { return nil }
-        let rest = Array(start.dropFirst(4))
-        func restIs(_ pattern: [UInt8]) -> Bool { rest.count >= pattern.count && Array(rest.prefix(pattern.count)) == pattern }
-        if restIs([0x0A, 0x1A, 0x0A]) { return "CR LF was converted to LF" }
-        if restIs([0x0D, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A]) || restIs([0x0D, 0x0A, 0x1A, 0x0D, 0x0A]) {
-            return "LF was converted to CR LF"
-        }
-        if restIs([0x0D, 0x0D, 0x1A, 0x0D]) || restIs([0x0A, 0x0A, 0x1A, 0x0A]) { return "line endings were converted" }
-        return nil
+        textModeDamagePatterns.first { start.count >= $0.start.count && Array(start.prefix($0.start.count)) == $0.start }?.detail
     }
 
     // MARK: Tensor table
@@ -309,10 +326,9 @@ public final class BNMFile: Sendable {
         }
         _ = try model(verifyChecksums: true)
         let bytes = mapping.bytes
-        // Bytes 64..<manifest_offset and the reserved header bytes are zero in the minor
-        // versions this library knows; a newer minor may use them.
-        var gaps: [Range<Int>] = header.minor <= BNMHeader.currentMinor ? [BNMHeader.size..<Int(header.manifestOffset)] : []
-        gaps.append(Int(header.manifestOffset + header.manifestLength)..<dataOffset)
+        // The reserved header bytes, and the absence of bytes between header and manifest, were
+        // checked at open (for the minors this library knows; a newer minor may use both).
+        var gaps: [Range<Int>] = [Int(header.manifestOffset + header.manifestLength)..<dataOffset]
         var end = 0
         for entry in manifest.tensors {
             gaps.append((dataOffset + end)..<(dataOffset + entry.offset))
@@ -320,10 +336,6 @@ public final class BNMFile: Sendable {
         }
         for gap in gaps {
             for offset in gap where bytes[offset] != 0 { throw .nonZeroPadding(path: path, offset: offset) }
-        }
-        let reserved = UnsafeRawBufferPointer(rebasing: bytes[52..<60])
-        if let index = reserved.firstIndex(where: { $0 != 0 }), header.minor <= BNMHeader.currentMinor {
-            throw .nonZeroPadding(path: path, offset: 52 + index)
         }
     }
 

@@ -8,6 +8,7 @@ extension BNMSchema {
   "$id": "https://bnconvert.invalid/schemas/bnm.schema.json",
   "title": ".bnm v1 manifest",
   "description": "The UTF-8 JSON manifest of a .bnm v1.x file (docs/FORMAT.md). Normative for version 1.0: every member a 1.0 writer may write is defined here. Files of a newer minor version may carry members this schema does not know; a 1.0 reader ignores them.",
+  "$comment": "One rule of docs/FORMAT.md (reader rule 9) is lexical and so beyond JSON Schema, which sees 64.0 as the integer 64: every value this schema types \"integer\" must be written as an integer token, digits with an optional minus sign, no fraction, no exponent (64, not 64.0 or 6.4e1). A reader rejects 64.0 there; a generic schema validator does not notice.",
   "type": "object",
   "properties": {
     "format": {
@@ -840,8 +841,7 @@ extension BNMSchema {
           "type": "integer",
           "minimum": 0,
           "maximum": 9007199254740992,
-          "multipleOf": 64,
-          "description": "Byte offset from the start of the data section; a multiple of 64. In table order, the first tensor is at 0 and each next one at the previous one's end rounded up to 64 (no holes, no overlap, no reordering)."
+          "description": "Byte offset from the start of the data section; a multiple of 64. In table order, the first tensor is at 0 and each next one at the previous one's end rounded up to 64 (no holes, no overlap, no reordering). Alignment and layout are reader rules 10-11 of docs/FORMAT.md, not this schema's, so that each has its own error."
         },
         "length": {
           "type": "integer",

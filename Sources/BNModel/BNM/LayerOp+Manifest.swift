@@ -182,7 +182,9 @@ extension LayerOp {
         case "multiply":
             self = .multiply
         case "normalize":
-            self = .normalize(epsilon: try a.double("epsilon"))
+            let epsilon = try a.double("epsilon")
+            guard epsilon >= 0 else { throw ManifestIssue(pointer: a.path("epsilon"), message: "must be at least 0, found \(epsilon)") }
+            self = .normalize(epsilon: epsilon)
         case "upsample2d":
             self = .upsample2d(size: try a.intArray("size", count: 2, minimum: 1))
         case "cropping2d":

@@ -190,7 +190,9 @@ extension BNMManifest {
             var reference = try ManifestObject(item, pointer: object.path("tensors") + "/\(index)", strict: strict)
             let role = try reference.string("role")
             guard !role.isEmpty else { throw ManifestIssue(pointer: reference.path("role"), message: "must not be empty") }
-            references.append(BNMTensorReference(role: TensorRole(rawValue: role), tensor: try reference.string("tensor")))
+            let tensor = try reference.string("tensor")
+            guard !tensor.isEmpty else { throw ManifestIssue(pointer: reference.path("tensor"), message: "must not be empty") }
+            references.append(BNMTensorReference(role: TensorRole(rawValue: role), tensor: tensor))
             try reference.finish()
         }
         try object.finish()

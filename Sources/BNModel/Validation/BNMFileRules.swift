@@ -134,13 +134,11 @@ struct BNMFileCheck {
         }
     }
 
-    /// Bytes between the header and the manifest, after the manifest, between tensors, and the
-    /// reserved header bytes must be zero (for minor versions this reader knows).
+    /// The padding after the manifest and between tensors must be zero (FORMAT.md rule 14). The
+    /// reserved header bytes were checked by `readHeader` (rule 4).
     private mutating func checkPadding(_ bytes: UnsafeRawBufferPointer, header: BNMHeader, manifest: BNMManifest) {
-        let knownMinor = header.minor <= BNMHeader.currentMinor
         let dataOffset = Int(header.dataOffset)
-        var gaps: [Range<Int>] = knownMinor ? [52..<60, BNMHeader.size..<Int(header.manifestOffset)] : []
-        gaps.append(Int(header.manifestOffset + header.manifestLength)..<dataOffset)
+        var gaps: [Range<Int>] = [Int(header.manifestOffset + header.manifestLength)..<dataOffset]
         var end = 0
         for entry in manifest.tensors {
             gaps.append((dataOffset + end)..<(dataOffset + entry.offset))

@@ -2,11 +2,12 @@
 import PackageDescription
 
 // Arrows point one way: bnconvert → KerasHDF5 → {HDF5, BNModel}; HDF5 → CHDF5;
-// BNModel → JSONSchema. HDF5 is the only module that imports CHDF5.
+// BNModel → JSONSchema. HDF5 is the only module that imports CHDF5. AtomicWrite (how every
+// output file is put in place) depends on nothing and is used by every writer.
 let package = Package(
     name: "bnconvert",
     products: [
-        .library(name: "BNConvert", targets: ["BNModel", "KerasHDF5", "HDF5", "JSONSchema"]),
+        .library(name: "BNConvert", targets: ["BNModel", "KerasHDF5", "HDF5", "JSONSchema", "AtomicWrite"]),
         .executable(name: "bnconvert", targets: ["bnconvert"]),
     ],
     dependencies: [
@@ -18,14 +19,17 @@ let package = Package(
             pkgConfig: "hdf5-serial",
             providers: [.apt(["libhdf5-dev"])]
         ),
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "AtomicWrite"),
+        // prctl(2) and async-signal-safe handlers for the CLI's worker process.
+        .target(name: "CProcess"),
+        .target(name: "HDF5", dependencies: ["CHDF5", "AtomicWrite"]),
         .target(name: "JSONSchema"),
-        .target(name: "BNModel", dependencies: ["JSONSchema"]),
+        .target(name: "BNModel", dependencies: ["JSONSchema", "AtomicWrite"]),
         .target(name: "KerasHDF5", dependencies: ["HDF5", "BNModel"]),
         .executableTarget(
             name: "bnconvert",
             dependencies: [
-                "KerasHDF5", "BNModel", "JSONSchema", "HDF5",
+                "KerasHDF5", "BNModel", "JSONSchema", "HDF5", "AtomicWrite", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

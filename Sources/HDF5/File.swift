@@ -1,3 +1,4 @@
+import AtomicWrite
 import CHDF5
 import Foundation
 #if canImport(Glibc)
@@ -91,9 +92,8 @@ public final class HDF5File: Sendable {
     /// `body` must not keep references to the file or its objects once it returns: the file
     /// has to be closed before it can be renamed.
     public static func writeAtomically(to path: String, _ body: (Group) throws -> Void) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        AtomicWrite.removeStaleTemporaries(besides: path)
+        let temporary = AtomicWrite.temporaryPath(for: path)
         do {
             try {
                 let file = try HDF5File.create(temporary)
@@ -101,24 +101,16 @@ public final class HDF5File: Sendable {
                 try file.flush()
             }()
             // Every handle from `body` is gone now, so the file is closed and complete on disk.
-            try syncFile(temporary)
-            guard rename(temporary, path) == 0 else {
-                throw HDF5Error.io(file: path, operation: "rename \(temporary) into place", errno: errno)
-            }
         } catch {
             unlink(temporary)
-            if case let HDF5Error.library(_, inner, operation, message) = error {
-                throw HDF5Error.library(file: path, path: inner, operation: operation, message: message)
-            }
-            throw error
+            // The user named the destination; the temporary's name means nothing to them.
+            throw (error as? HDF5Error)?.naming(path) ?? error
         }
-    }
-
-    private static func syncFile(_ path: String) throws {
-        let descriptor = Glibc.open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw HDF5Error.io(file: path, operation: "open for fsync", errno: errno) }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw HDF5Error.io(file: path, operation: "fsync", errno: errno) }
+        do {
+            try AtomicWrite.commit(temporary: temporary, to: path)
+        } catch {
+            throw HDF5Error.io(file: path, operation: error.operation, errno: error.errno)
+        }
     }
 
     /// The root group "/".

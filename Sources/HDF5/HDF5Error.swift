@@ -40,6 +40,29 @@ public enum HDF5Error: Error, Equatable, Sendable {
     case changedWhileReading(file: String, detail: String)
 }
 
+extension HDF5Error {
+    /// The same error about `file`: a writer reports its destination, never its temporary file.
+    func naming(_ file: String) -> HDF5Error {
+        switch self {
+        case .fileNotFound(_, let reason): .fileNotFound(file: file, reason: reason)
+        case .notHDF5: .notHDF5(file: file)
+        case .truncated(_, let detail): .truncated(file: file, detail: detail)
+        case .notFound(_, let path, let kind): .notFound(file: file, path: path, kind: kind)
+        case .wrongKind(_, let path, let expected, let found): .wrongKind(file: file, path: path, expected: expected, found: found)
+        case .typeMismatch(_, let path, let stored, let requested): .typeMismatch(file: file, path: path, stored: stored, requested: requested)
+        case .unsupportedType(_, let path, let description): .unsupportedType(file: file, path: path, description: description)
+        case .shapeMismatch(_, let path, let detail): .shapeMismatch(file: file, path: path, detail: detail)
+        case .invalidText(_, let path): .invalidText(file: file, path: path)
+        case .library(_, let path, let operation, let message): .library(file: file, path: path, operation: operation, message: message)
+        case .io(_, let operation, let errno): .io(file: file, operation: operation, errno: errno)
+        case .outsideFile(_, let path, let reference): .outsideFile(file: file, path: path, reference: reference)
+        case .linkCycle(_, let path, let target): .linkCycle(file: file, path: path, target: target)
+        case .unstoredData(_, let path, let detail): .unstoredData(file: file, path: path, detail: detail)
+        case .changedWhileReading(_, let detail): .changedWhileReading(file: file, detail: detail)
+        }
+    }
+}
+
 /// What an object inside an HDF5 file is.
 public enum ObjectKind: String, Sendable, Equatable {
     case group, dataset, attribute, namedType = "named datatype", other

@@ -101,6 +101,16 @@ struct ErrorStack {
 
     func contains(minor: hid_t) -> Bool { entries.contains { $0.minor == minor } }
 
+    /// The `errno = N` the sec2 file driver writes into its messages, if any entry has one.
+    var systemErrorNumber: Int32? {
+        for entry in entries {
+            guard let range = entry.description.range(of: "errno = ") else { continue }
+            let digits = entry.description[range.upperBound...].prefix { $0.isNumber }
+            if let code = Int32(digits), code > 0 { return code }
+        }
+        return nil
+    }
+
     private static func message(for id: hid_t) -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         let length = H5Eget_msg(id, nil, &buffer, buffer.count)
@@ -114,6 +124,11 @@ struct ErrorStack {
         }
         if contains(minor: chdf5_e_nothdf5()) {
             return .notHDF5(file: site.file)
+        }
+        // The file driver's read/write failures carry the system's errno inside a long text
+        // (with the temporary file's name and buffer addresses): keep only the errno.
+        if let code = systemErrorNumber {
+            return .io(file: site.file, operation: "\(site.operation) \(site.path)", errno: code)
         }
         return .library(file: site.file, path: site.path, operation: site.operation, message: innermostMessage)
     }

@@ -8,17 +8,38 @@ import JSONSchema
 /// ``WeightTransform``; γ/β that were materialised are dropped again; groups and their
 /// attributes come from the recorded skeleton, and a full model gets its `model_config` back.
 public enum KerasExporter {
-    public static func write(_ model: Model, to path: String) throws {
+    /// Checks everything the export trusts in a model's Keras provenance, reading no tensor
+    /// data: every record decodes, names a tensor the model has, and its recorded Keras shape
+    /// holds exactly that tensor's elements. `bnconvert validate` runs it on a `.bnm`, so a file
+    /// it calls clean can be exported.
+    public static func checkProvenance(_ model: Model) throws {
         let source = "model '\(model.name)' provenance"
-        let extra = model.provenance.extra
-        guard let recordList = extra["keras_weights"]?.arrayValue, let skeleton = extra["keras_skeleton"]?.arrayValue else {
+        for record in try records(model, source: source) {
+            guard let layer = model.layer(named: record.layer), let native = layer.tensor(record.role) else {
+                throw KerasError.missingWeight(file: source, layer: record.layer, weight: record.role.rawValue)
+            }
+            guard productIfRepresentable(record.kerasShape) == native.elementCount, record.dtype == native.dtype else {
+                throw KerasError.weightShape(file: source, layer: record.layer, weight: record.role.rawValue,
+                                             expected: record.kerasShape, found: native.shape)
+            }
+        }
+    }
+
+    private static func records(_ model: Model, source: String) throws -> [KerasWeightRecord] {
+        guard let recordList = model.provenance.extra["keras_weights"]?.arrayValue, model.provenance.extra["keras_skeleton"]?.arrayValue != nil else {
             throw KerasError.invalidConfig(
                 source: source, field: "provenance.extra",
                 detail: "this model was not converted from a Keras file (no keras_weights/keras_skeleton), so its Keras layout is unknown")
         }
-        let records = try recordList.map { try KerasWeightRecord(json: $0, source: source) }
-        // Resolve every tensor first, so a model that cannot be written fails before any file exists.
-        let writes: [(record: KerasWeightRecord, tensor: Tensor)] = try records.map { record in
+        return try recordList.map { try KerasWeightRecord(json: $0, source: source) }
+    }
+
+    /// Every dataset to write with its Keras-shaped tensor, resolved before any file exists.
+    private static func plan(_ model: Model) throws -> (writes: [(record: KerasWeightRecord, tensor: Tensor)], skeleton: [JSONValue], source: String) {
+        let source = "model '\(model.name)' provenance"
+        try checkProvenance(model)
+        let skeleton = model.provenance.extra["keras_skeleton"]?.arrayValue ?? []
+        let writes: [(record: KerasWeightRecord, tensor: Tensor)] = try records(model, source: source).map { record in
             guard let layer = model.layer(named: record.layer), let native = layer.tensor(record.role) else {
                 throw KerasError.missingWeight(file: source, layer: record.layer, weight: record.role.rawValue)
             }
@@ -29,6 +50,11 @@ public enum KerasExporter {
             }
             return (record, keras)
         }
+        return (writes, skeleton, source)
+    }
+
+    public static func write(_ model: Model, to path: String) throws {
+        let (writes, skeleton, source) = try plan(model)
         try keras {
             try HDF5File.writeAtomically(to: path) { root in
                 for entry in skeleton {

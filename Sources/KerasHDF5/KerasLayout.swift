@@ -57,17 +57,24 @@ struct VectorSegment: Equatable {
     /// Moves whole rows (the first axis) of `tensor` between Keras' and the engine's feature
     /// order, segment by segment, each with `FlattenOrder`'s one permutation.
     static func reorderRows(_ tensor: Tensor, _ segments: [VectorSegment], toNative: Bool) throws -> Tensor {
+        // The segments may come from a file's provenance: every number is checked before use.
         let rest = Array(tensor.shape.dropFirst())
-        let rowElements = rest.reduce(1, *)
+        let rows = tensor.shape.first ?? 0
+        let rowBytes = tensor.rank == 0 ? 0 : tensor.byteCount / max(rows, 1)
+        let mismatch = TensorError.elementCountMismatch(expected: rows, actual: segments.reduce(0) { $0 &+ $1.length })
+        var total = 0
+        for segment in segments {
+            guard case let (sum, false) = total.addingReportingOverflow(segment.length), sum <= rows else { throw mismatch }
+            if let order = segment.order, productIfRepresentable(order.mapShape) != segment.length { throw mismatch }
+            total = sum
+        }
+        guard total == rows else { throw mismatch }
         let bytes = try tensor.bytes()
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var row = 0
         for segment in segments {
-            let start = row * rowElements * tensor.dtype.byteSize
-            let end = (row + segment.length) * rowElements * tensor.dtype.byteSize
-            guard end <= bytes.count else { throw TensorError.byteCountMismatch(expected: end, actual: bytes.count) }
-            let slice = Array(bytes[start..<end])
+            let slice = Array(bytes[(row * rowBytes)..<((row + segment.length) * rowBytes)])
             if let order = segment.order {
                 let part = try Tensor(dtype: tensor.dtype, shape: [segment.length] + rest, bytes: slice)
                 let trailing = Array(3..<(3 + rest.count))
@@ -82,6 +89,16 @@ struct VectorSegment: Equatable {
         }
         return try Tensor(dtype: tensor.dtype, shape: tensor.shape, bytes: output)
     }
+}
+
+/// The product of `dims`, or nil when a dimension is negative or the product overflows.
+func productIfRepresentable(_ dims: [Int]) -> Int? {
+    var product = 1
+    for dim in dims {
+        guard dim >= 0, case let (next, false) = product.multipliedReportingOverflow(by: dim) else { return nil }
+        product = next
+    }
+    return product
 }
 
 /// The order a Keras Flatten produced, relative to the engine's C, H, W flattening.

@@ -76,7 +76,7 @@ extension FlattenOrder {
         guard let value else { return nil }
         if value == .null { return .some(nil) }
         guard let shape = integerList(value["map_shape"]), let axes = integerList(value["keras_axes"]),
-              shape.count == 3, shape.allSatisfy({ $0 >= 0 }), axes.sorted() == [0, 1, 2] else { return nil }
+              shape.count == 3, productIfRepresentable(shape) != nil, axes.sorted() == [0, 1, 2] else { return nil }
         return .some(FlattenOrder(mapShape: shape, kerasAxes: axes))
     }
 }
@@ -89,7 +89,9 @@ extension VectorSegment {
     static func decode(_ value: JSONValue?) -> [VectorSegment]? {
         guard let items = value?.arrayValue else { return nil }
         let segments = items.compactMap { item -> VectorSegment? in
-            guard let length = item["length"]?.intValue, length >= 0, let order = FlattenOrder.decode(item["flatten_order"]) else { return nil }
+            guard let length = item["length"]?.intValue, length >= 0, length <= Int.max,
+                  let order = FlattenOrder.decode(item["flatten_order"]),
+                  order.map({ productIfRepresentable($0.mapShape) == Int(length) }) ?? true else { return nil }
             return VectorSegment(length: Int(length), order: order)
         }
         return segments.count == items.count ? segments : nil
@@ -134,7 +136,7 @@ extension WeightTransform {
             self = .batchNormVector(flatten)
         case "per_activation":
             guard let axes = ints(json["keras_axes"]), axes.sorted() == [0, 1, 2],
-                  let shape = ints(json["native_shape"]), shape.count == 3 else { return nil }
+                  let shape = ints(json["native_shape"]), shape.count == 3, productIfRepresentable(shape) != nil else { return nil }
             self = .perActivation(kerasAxes: axes, nativeShape: shape)
         default: return nil
         }

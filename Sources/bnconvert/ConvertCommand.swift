@@ -48,8 +48,9 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        if !isReverse { try CrashIsolation.isolate(reading: input, writing: output) }
-        try reportingErrors(file: input) {
+        try CrashIsolation.isolate(isReverse ? .writing(output) : .reading(input), output: output)
+        if isReverse { Console.containBusErrors(reading: input) }
+        try reportingErrors(file: input, output: output) {
             if isReverse {
                 let model = try BNMFile(path: input).model(verifyChecksums: true)
                 try KerasExporter.write(model, to: output)

@@ -1,48 +1,80 @@
 import ArgumentParser
+import AtomicWrite
+import CProcess
 import Foundation
 
-/// Keeps a damaged HDF5 file from crashing the tool.
+/// Keeps a damaged HDF5 file from crashing the tool, without taking the user's control away.
 ///
-/// libhdf5 (1.10.8 in Debian 12) has parsers that crash on some corrupted files — e.g. a global
-/// heap whose object sizes are garbage makes `H5HG_read` copy past its buffer. That is code
-/// this project does not own and cannot check from the outside. So a command that reads an
-/// `.h5` runs the real work in a child process (this same executable) and, if the child dies
-/// from a signal, reports a clear error naming the file, removes any temporary output the
-/// child left, and exits 2 like any other unusable input.
+/// libhdf5 (1.10.8 in Debian 12) has parsers that crash on some corrupted files (a global heap
+/// whose object sizes are garbage makes `H5HG_read` copy past its buffer) and crashes when a
+/// write fails on a full disk. That is code this project does not own. So a command that
+/// reads or writes HDF5 runs the real work in a child process (this same executable) and, if
+/// the child dies of a fault, reports one line, removes the child's temporary output and
+/// exits 2.
+///
+/// The child is the user's as much as the parent is: it stays in the parent's process group
+/// (so Ctrl-C reaches it), the parent forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to it
+/// alone (`kill`, `timeout`), and the kernel kills the child if the parent dies
+/// (`PR_SET_PDEATHSIG`). A cancelled run exits 128 + the signal, silently, and leaves no
+/// output; a temporary file of a child killed with its parent is removed by the next run
+/// (``AtomicWrite/removeStaleTemporaries(besides:)``).
 enum CrashIsolation {
     private static let marker = "BNCONVERT_ISOLATED_CHILD"
 
-    /// Returns normally in the child (or when isolation is unavailable); in the parent, runs the
-    /// child, mirrors its exit status and never returns.
-    static func isolate(reading file: String, writing output: String? = nil) throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard environment[marker] == nil else { return }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else { return }
-        let child = Process()
-        child.executableURL = executable
-        child.arguments = Array(CommandLine.arguments.dropFirst())
-        // The child's crash is reported by the parent, in one line; no runtime backtrace dump.
-        child.environment = environment.merging([marker: "1", "SWIFT_BACKTRACE": "enable=no"]) { _, new in new }
-        do { try child.run() } catch { return }  // cannot isolate: do the work here instead
-        child.waitUntilExit()
-        if child.terminationReason == .uncaughtSignal {
-            if let output { removeTemporaryFiles(of: output, pid: child.processIdentifier) }
-            Console.error("\(file): reading this file crashed (signal \(child.terminationStatus)), which damaged HDF5 files do to libhdf5; copy the file again from its source (if it is intact, please report this as a bug)")
-            throw ExitStatus.unusableInput
-        }
-        throw ExitCode(child.terminationStatus)
+    /// What the user is told when the child dies of a fault.
+    enum Work {
+        case reading(String)
+        case writing(String)
     }
 
-    /// Both writers name their temporary file `.<name>.…<pid>…tmp…` beside the destination.
-    private static func removeTemporaryFiles(of output: String, pid: Int32) {
-        let url = URL(fileURLWithPath: output)
-        let folder = url.deletingLastPathComponent().path
-        let stem = ".\(url.lastPathComponent)."
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        // The writer's own temporary file for the converter's temporary file starts with "..".
-        for name in names where name.contains(stem) && name.hasPrefix(".") && name.contains("\(pid)") && name.contains("tmp") {
-            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+    /// Returns normally in the child (or when isolation is unavailable); in the parent, runs the
+    /// child, mirrors its exit status and never returns.
+    static func isolate(_ work: Work, output: String? = nil) throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let parent = environment[marker] {
+            _ = cprocess_die_with_parent(SIGKILL)
+            // The parent may have died before the request took effect.
+            if let parent = pid_t(parent), getppid() != parent { exit(128 + SIGKILL) }
+            return
+        }
+        var childEnvironment = environment
+        childEnvironment[marker] = String(getpid())
+        // The child's crash is reported by the parent, in one line; no runtime backtrace dump.
+        childEnvironment["SWIFT_BACKTRACE"] = "enable=no"
+        let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+        let variables = childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (arguments + variables).forEach { free($0) } }
+        var child: pid_t = 0
+        guard posix_spawn(&child, "/proc/self/exe", nil, nil, arguments, variables) == 0 else {
+            return  // cannot isolate: do the work here instead
+        }
+        cprocess_forward_signals_to(child)
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 {
+            guard errno == EINTR else { throw ExitStatus.unusableInput }
+        }
+        let signal = status & 0x7f
+        guard signal != 0 else { throw ExitCode((status >> 8) & 0xff) }
+        if let output { AtomicWrite.removeTemporaries(of: child, besides: output) }
+        let forwarded = cprocess_forwarded_signal()
+        if forwarded != 0 { throw ExitCode(128 + forwarded) }
+        guard [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS].contains(signal) else {
+            Console.error("\(subject(of: work)): the worker process was stopped from outside (signal \(signal)); nothing was written")
+            throw ExitCode(128 + signal)
+        }
+        switch work {
+        case .reading(let file):
+            Console.error("\(file): reading this file crashed (signal \(signal)), which damaged HDF5 files do to libhdf5; copy the file again from its source (if it is intact, please report this as a bug)")
+            throw ExitStatus.unusableInput
+        case .writing(let file):
+            Console.error("\(file): writing it crashed inside libhdf5 (signal \(signal)), which a full disk or a failing file system does; check the free space, then run again")
+            throw ExitStatus.cannotCreateOutput
+        }
+    }
+
+    private static func subject(of work: Work) -> String {
+        switch work {
+        case .reading(let file), .writing(let file): return file
         }
     }
 }

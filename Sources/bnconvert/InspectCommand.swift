@@ -21,7 +21,7 @@ struct InspectCommand: ParsableCommand {
     var config: String?
 
     func run() throws {
-        if !file.hasSuffix(".bnm") { try CrashIsolation.isolate(reading: file) }
+        if file.hasSuffix(".bnm") { Console.containBusErrors(reading: file) } else { try CrashIsolation.isolate(.reading(file)) }
         try reportingErrors(file: file) {
             if file.hasSuffix(".bnm") {
                 let bnm = try BNMFile(path: file)

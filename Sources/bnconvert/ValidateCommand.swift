@@ -26,11 +26,14 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let bnm = file.hasSuffix(".bnm")
-        if !bnm { try CrashIsolation.isolate(reading: file) }
+        if bnm { Console.containBusErrors(reading: file) } else { try CrashIsolation.isolate(.reading(file)) }
         var result: (findings: [Finding], unusable: String?) = ([], nil)
         try reportingErrors(file: file) {
             if bnm {
                 result = Validator.validateFile(bnmPath: file)
+                if result.unusable == nil, !result.findings.contains(where: { $0.severity == .error }) {
+                    result.findings += exportFindings(try BNMFile(path: file).model(verifyChecksums: false))
+                }
             } else {
                 let architecture = try config.map { try String(contentsOfFile: $0, encoding: .utf8) }
                 result = KerasValidation.validate(
@@ -51,5 +54,17 @@ struct ValidateCommand: ParsableCommand {
         }
         let status = Finding.exitStatus(findings, strict: strict)
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// What the reverse conversion would trip over in a `.bnm` that came from Keras.
+    private func exportFindings(_ model: Model) -> [Finding] {
+        guard model.provenance.extra["keras_weights"] != nil else { return [] }
+        do {
+            try KerasExporter.checkProvenance(model)
+            return []
+        } catch {
+            return [Finding(.file005, .init(file: file), message: "the Keras provenance cannot be converted back: \(error)",
+                            hint: "convert the Keras file again; this .bnm's reverse conversion would fail")]
+        }
     }
 }

@@ -36,6 +36,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         var results: [(output: String, comparison: Comparison)] = []
+        Console.containBusErrors(reading: model)
         try reportingErrors(file: model) {
             let loaded = try BNMFile(path: model).model(verifyChecksums: true)
             results = try KerasParity.compare(model: loaded, kerasInputs: try input.map { try NPY.read($0) },

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AtomicWrite
 import JSONSchema
 
 /// Writes a `Model` as a `.bnm` file.
@@ -24,14 +25,19 @@ public enum BNMWriter {
     /// Writes `model` to `path`, replacing any existing file.
     public static func write(_ model: Model, to path: String, chunkSize: Int = 4 << 20) throws(BNMError) {
         let plan = try Plan(model: model, path: path)
-        let temporary = temporaryPath(for: path)
+        AtomicWrite.removeStaleTemporaries(besides: path)
+        let temporary = AtomicWrite.temporaryPath(for: path)
         do {
             try writeFile(plan, model: model, temporary: temporary, destination: path, chunkSize: max(chunkSize, 64))
         } catch {
             unlink(temporary)
             throw error
         }
-        try syncDirectory(of: path)
+        do {
+            try AtomicWrite.commit(temporary: temporary, to: path)
+        } catch {
+            throw .io(path: path, operation: error.operation, errno: error.errno)
+        }
     }
 
     /// Tensor names, offsets and the manifest text (with placeholder CRCs) for a model.
@@ -183,31 +189,5 @@ public enum BNMWriter {
                                dataLength: UInt64(plan.dataLength))
         try file.overwrite(header.encoded, at: 0)
         try file.finish()
-        guard rename(temporary, destination) == 0 else {
-            throw .io(path: destination, operation: "rename from \(temporary)", errno: errno)
-        }
-    }
-
-    /// `<folder>/.<name>.<pid>-<random>.tmp`, beside the destination so that `rename` is atomic.
-    static func temporaryPath(for path: String) -> String {
-        let (folder, name) = split(path)
-        let tag = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        return folder + "/." + name + ".\(getpid())-\(tag).tmp"
-    }
-
-    /// The folder ("." when none) and the last component of a path.
-    static func split(_ path: String) -> (folder: String, name: String) {
-        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
-        let folder = String(path[..<slash])
-        return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
-    }
-
-    /// Makes the rename durable. The corresponding C function is `fsync(2)` on the folder.
-    private static func syncDirectory(of path: String) throws(BNMError) {
-        let folder = split(path).folder
-        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(path: path, operation: "open folder \(folder) for fsync", errno: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync folder \(folder)", errno: errno) }
     }
 }

@@ -24,7 +24,7 @@ struct FileWriter: ~Copyable {
     init(creating path: String, reportPath: String) throws(BNMError) {
         self.reportPath = reportPath
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(path: reportPath, operation: "create temporary file \(path)", errno: errno) }
+        guard fd >= 0 else { throw .io(path: reportPath, operation: "create a file in its folder", errno: errno) }
         buffer.reserveCapacity(Self.bufferCapacity)
     }
 

@@ -1,3 +1,4 @@
+import AtomicWrite
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -112,18 +113,10 @@ public enum NPY {
     /// The corresponding C functions are `open(2)`, `write(2)`, `fsync(2)`, `rename(2)`.
     public static func write(_ array: NDArray, to path: String) throws(NPYError) {
         let bytes = try encode(array, path: path)
-        let folder: String
-        let name: String
-        if let slash = path.lastIndex(of: "/") {
-            folder = slash == path.startIndex ? "/" : String(path[..<slash])
-            name = String(path[path.index(after: slash)...])
-        } else {
-            folder = "."
-            name = path
-        }
-        let temporary = (folder == "/" ? "" : folder) + "/." + name + ".\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        AtomicWrite.removeStaleTemporaries(besides: path)
+        let temporary = AtomicWrite.temporaryPath(for: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(path: path, operation: "create temporary file \(temporary)", errno: errno) }
+        guard fd >= 0 else { throw .io(path: path, operation: "create a temporary file beside it", errno: errno) }
         var failure: NPYError?
         bytes.withUnsafeBytes { raw in
             var done = 0
@@ -137,20 +130,15 @@ public enum NPY {
                 done += written
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = .io(path: path, operation: "fsync", errno: errno) }
         if close(fd) != 0, failure == nil { failure = .io(path: path, operation: "close", errno: errno) }
-        if failure == nil, rename(temporary, path) != 0 { failure = .io(path: path, operation: "rename from \(temporary)", errno: errno) }
         if let failure {
             unlink(temporary)
             throw failure
         }
-        // Make the rename itself durable. Some file systems cannot fsync a folder (EINVAL);
-        // the file's own data is already on disk then, so that is not an error.
-        let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard folderDescriptor >= 0 else { throw .io(path: path, operation: "open folder \(folder)", errno: errno) }
-        defer { close(folderDescriptor) }
-        if fsync(folderDescriptor) != 0, errno != EINVAL {
-            throw .io(path: path, operation: "fsync folder \(folder)", errno: errno)
+        do {
+            try AtomicWrite.commit(temporary: temporary, to: path)
+        } catch {
+            throw .io(path: path, operation: error.operation, errno: error.errno)
         }
     }
 

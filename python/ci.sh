@@ -19,8 +19,8 @@ else
 fi
 # The package builds with the setuptools of the environment (no build isolation: nothing to
 # download for the build itself); numpy and pytest come from the pip cache or PyPI.
-if ! "$py" -c "import setuptools, sys; sys.exit(0 if int(setuptools.__version__.split('.')[0]) >= 61 else 1)" 2>/dev/null; then
-    "$py" -m pip install --quiet "setuptools>=61" wheel || exit 1
+if ! "$py" -c "import setuptools, wheel, sys; sys.exit(0 if int(setuptools.__version__.split('.')[0]) >= 61 else 1)" 2>/dev/null; then
+    "$py" -m pip install --quiet --disable-pip-version-check "setuptools>=61" wheel || exit 1
 fi
 "$py" -m pip install --quiet --disable-pip-version-check --no-build-isolation "./python" pytest || {
     echo "ci.sh: pip install ./python pytest failed" >&2

@@ -966,23 +966,27 @@ struct bnm_file {
 
 /* ---------------------------------------------------------------- header (rules 1-6) */
 
+/* FORMAT.md "Text-mode damage": the bytes a damaged file starts with, in the order tried. A
+ * pattern counts only when the file holds all of its bytes. */
+static const struct {
+    unsigned char len;
+    unsigned char bytes[10];
+    const char *detail;
+} TEXT_MODE_PATTERNS[] = {
+    {4, {0x09, 0x42, 0x4E, 0x4D}, "the high bit of the first byte was stripped (7-bit transfer)"},
+    {7, {0x89, 0x42, 0x4E, 0x4D, 0x0A, 0x1A, 0x0A}, "CR LF was converted to LF"},
+    {10, {0x89, 0x42, 0x4E, 0x4D, 0x0D, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A}, "LF was converted to CR LF"},
+    {9, {0x89, 0x42, 0x4E, 0x4D, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A}, "LF was converted to CR LF"},
+    {7, {0x89, 0x42, 0x4E, 0x4D, 0x0D, 0x1A, 0x0D}, "line endings were converted to CR"},
+    {8, {0x89, 0x42, 0x4E, 0x4D, 0x0D, 0x0D, 0x1A, 0x0D}, "line endings were converted to CR"},
+    {8, {0x89, 0x42, 0x4E, 0x4D, 0x0A, 0x0A, 0x1A, 0x0A}, "line endings were converted to LF"},
+};
+
 static const char *text_mode_damage(const unsigned char *b, size_t size) {
-    static const unsigned char name[3] = {0x42, 0x4E, 0x4D};
-    const unsigned char *rest;
-    size_t n = size < 16 ? size : 16, rn;
-#define STARTS(ptr, len, ...)                                                                   \
-    (sizeof((const unsigned char[]){__VA_ARGS__}) <= (len) &&                                   \
-     memcmp((ptr), (const unsigned char[]){__VA_ARGS__}, sizeof((const unsigned char[]){__VA_ARGS__})) == 0)
-    if (n >= 4 && b[0] == 0x09 && memcmp(b + 1, name, 3) == 0) return "the high bit of the first byte was stripped (7-bit transfer)";
-    if (!(n >= 4 && b[0] == 0x89 && memcmp(b + 1, name, 3) == 0)) return NULL;
-    rest = b + 4;
-    rn = n - 4;
-    if (STARTS(rest, rn, 0x0A, 0x1A, 0x0A)) return "CR LF was converted to LF";
-    if (STARTS(rest, rn, 0x0D, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A) || STARTS(rest, rn, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A))
-        return "LF was converted to CR LF";
-    if (STARTS(rest, rn, 0x0D, 0x0D, 0x1A, 0x0D) || STARTS(rest, rn, 0x0A, 0x0A, 0x1A, 0x0A))
-        return "line endings were converted";
-#undef STARTS
+    size_t k;
+    for (k = 0; k < sizeof TEXT_MODE_PATTERNS / sizeof TEXT_MODE_PATTERNS[0]; k++)
+        if (size >= TEXT_MODE_PATTERNS[k].len && memcmp(b, TEXT_MODE_PATTERNS[k].bytes, TEXT_MODE_PATTERNS[k].len) == 0)
+            return TEXT_MODE_PATTERNS[k].detail;
     return NULL;
 }
 
@@ -1029,6 +1033,14 @@ static int check_header(ctx *c, bnm_file *f) {
         return fail(c, BNM_FILE008, BNM_RULE_UNSUPPORTED_REQUIRED_FLAGS, 12, "",
                     "the file needs features this reader does not have (required flags 0x%04x)",
                     (unsigned)(f->flags & REQUIRED_FLAGS_MASK));
+    /* Rule 4: the reserved bytes are zero in the minors this reader knows (a newer minor may use them). */
+    if (f->minor <= BNM_READER_MINOR) {
+        size_t k;
+        for (k = 52; k < 60; k++)
+            if (b[k] != 0)
+                return fail(c, BNM_FILE006, BNM_RULE_NON_ZERO_PADDING, k, "",
+                            "reserved header byte at offset %zu is not zero (a version 1.0 writer writes zeros)", k);
+    }
     if (f->manifest_offset > MAX_INT53)
         return fail(c, BNM_FILE003, BNM_RULE_INVALID_HEADER_FIELD, 16, "",
                     "header field manifest_offset = %llu exceeds 2^53", (unsigned long long)f->manifest_offset);
@@ -1042,6 +1054,10 @@ static int check_header(ctx *c, bnm_file *f) {
         return fail(c, BNM_FILE003, BNM_RULE_INVALID_HEADER_FIELD, 16, "",
                     "header field manifest_offset = %llu must be at least 64 (the manifest follows the header)",
                     (unsigned long long)f->manifest_offset);
+    if (f->minor <= BNM_READER_MINOR && f->manifest_offset != HEADER_SIZE)
+        return fail(c, BNM_FILE003, BNM_RULE_INVALID_HEADER_FIELD, 16, "",
+                    "header field manifest_offset = %llu must be 64 in a file of version 1.%u (the manifest follows the header directly)",
+                    (unsigned long long)f->manifest_offset, f->minor);
     if (f->manifest_length > MAX_MANIFEST_LENGTH)
         return fail(c, BNM_FILE003, BNM_RULE_MANIFEST_TOO_LARGE, 24, "",
                     "manifest is %llu bytes, more than the limit of %llu", (unsigned long long)f->manifest_length,
@@ -1056,6 +1072,11 @@ static int check_header(ctx *c, bnm_file *f) {
         return fail(c, BNM_FILE003, BNM_RULE_INVALID_HEADER_FIELD, 32, "",
                     "header field data_offset = %llu must not be inside the manifest (which ends at %llu)",
                     (unsigned long long)f->data_offset, (unsigned long long)manifest_end);
+    /* manifest_end <= 2^53 + 2^26: rounding up cannot overflow. */
+    if (f->data_offset != (manifest_end + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT)
+        return fail(c, BNM_FILE003, BNM_RULE_INVALID_HEADER_FIELD, 32, "",
+                    "header field data_offset = %llu must be the manifest's end rounded up to a multiple of 64 (%llu): at most 63 padding bytes",
+                    (unsigned long long)f->data_offset, (unsigned long long)((manifest_end + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT));
     if (manifest_end > (uint64_t)size)
         return fail(c, BNM_FILE003, BNM_RULE_TRUNCATED, size, "",
                     "file is truncated: the manifest needs %llu bytes but the file has %zu", (unsigned long long)manifest_end, size);
@@ -1449,6 +1470,11 @@ static int decode_attributes(dctx *d, struct bnm_layer *layer, mobj *a, const ch
         break;
     case BNM_KIND_NORMALIZE:
         if (mobj_double(d, a, "epsilon", &layer->normalize_epsilon) != 0) return -1;
+        if (!(layer->normalize_epsilon >= 0)) {
+            char p[300];
+            mobj_path(a, "epsilon", p, sizeof p);
+            return schema_fail(d, p, "must be at least 0, found %g", layer->normalize_epsilon);
+        }
         break;
     case BNM_KIND_UPSAMPLE2D:
         if (mobj_ints(d, a, "size", 2, 1, NULL, NULL) != 0) return -1;
@@ -1502,6 +1528,11 @@ static int decode_layer(dctx *d, const bnm_json *node, size_t index, struct bnm_
             return schema_fail(d, s, "must not be empty");
         }
         if (mobj_string(d, &r, "tensor", &layer->refs[k].tensor) != 0) return -1;
+        if (layer->refs[k].tensor.len == 0) {
+            char s[340];
+            mobj_path(&r, "tensor", s, sizeof s);
+            return schema_fail(d, s, "must not be empty");
+        }
         if (mobj_finish(d, &r) != 0) return -1;
     }
     return mobj_finish(d, &o);
@@ -1911,14 +1942,11 @@ static int check_zero(ctx *c, const bnm_file *f, uint64_t from, uint64_t to, con
     return 0;
 }
 
+/* Rule 14: the padding after the manifest and between tensors is zero. (The reserved header
+ * bytes and the absence of bytes before the manifest are rules 4 and 5.) */
 static int check_padding(ctx *c, const bnm_file *f) {
-    int known_minor = f->minor <= BNM_READER_MINOR;
     uint64_t end = 0;
     size_t k;
-    /* Reserved header bytes and bytes between header and manifest: zero in the minors this
-     * reader knows (a newer minor may use them). */
-    if (known_minor && check_zero(c, f, 52, 60, "reserved header") != 0) return -1;
-    if (known_minor && check_zero(c, f, HEADER_SIZE, f->manifest_offset, "padding") != 0) return -1;
     if (check_zero(c, f, f->manifest_offset + f->manifest_length, f->data_offset, "padding") != 0) return -1;
     for (k = 0; k < f->n_tensors; k++) {
         const bnm_tensor *t = &f->tensors[k];

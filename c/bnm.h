@@ -95,7 +95,7 @@ typedef struct bnm_error {
 enum {
     BNM_OPEN_DEFAULT = 0,
     BNM_OPEN_SKIP_CHECKSUMS = 1u << 0, /* do not read tensor data to verify CRC-32s (rule 14) */
-    BNM_OPEN_SKIP_PADDING = 1u << 1,   /* do not check padding / reserved bytes for zero */
+    BNM_OPEN_SKIP_PADDING = 1u << 1,   /* do not check the padding after the manifest and between tensors (rule 14) */
     /* Steps 1-13 of FORMAT.md only: reads header and manifest, never the tensor data. */
     BNM_OPEN_STRUCTURE_ONLY = BNM_OPEN_SKIP_CHECKSUMS | BNM_OPEN_SKIP_PADDING
 };

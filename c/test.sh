@@ -30,8 +30,14 @@ python3 "$HERE/compare.py" "$BNCONVERT" "$BUILD/bnmdump" "$BUILD" | tee "$BUILD/
 status=${PIPESTATUS[0]}
 set -e
 counts=$(tail -n 1 "$BUILD/compare.out")
-passed=$(echo "$counts" | awk '{print $1}')
-failed=$(echo "$counts" | awk '{print $3}')
+if [[ "$counts" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=${BASH_REMATCH[1]}
+    failed=${BASH_REMATCH[2]}
+else
+    passed=0
+    failed=1
+    [ "$status" -ne 0 ] || status=1
+fi
 # A short fuzz run (random flips, truncations, manifest edits) under the sanitizers.
 if "$BUILD/fuzz_bnm" --iterations 20000 --seed 1 Tests/BNModelTests/Fixtures/example.bnm Tests/BNModelTests/Fixtures/defects/clean.bnm Tests/BNModelTests/Fixtures/defects/clean_per_activation.bnm > "$BUILD/fuzz.out" 2>&1; then
     passed=$((passed + 1))

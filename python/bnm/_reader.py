@@ -65,6 +65,11 @@ _BN_ROLES = ("gamma", "beta", "mean", "variance")
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+def _list(values: Any) -> str:
+    """A list as Swift prints an array: ``[1, 2]``."""
+    return "[" + ", ".join(str(v) for v in values) + "]"
+
+
 def _round_up(value: int) -> int:
     return (value + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
 
@@ -183,7 +188,7 @@ def _check_tensor_table(entries: List[TensorInfo], data_length: int, path: str) 
         for dim in entry.shape:
             expected *= dim
         if expected > MAX_INTEGER or expected >= 1 << 63:
-            raise ExtentError(path, f"tensor '{entry.name}': shape {list(entry.shape)} of {entry.dtype} is too large "
+            raise ExtentError(path, f"tensor '{entry.name}': shape {_list(entry.shape)} of {entry.dtype} is too large "
                               "(byte count overflows)", kind="shapeOverflow", tensor=entry.name)
         if expected != entry.length:
             raise ExtentError(path, f"tensor '{entry.name}': length is {entry.length} bytes but dtype × shape needs "
@@ -237,19 +242,20 @@ def _check_model(layers: List[Layer], inputs: Tuple[str, ...], outputs: Tuple[st
                  table: Dict[str, TensorInfo], path: str) -> None:
     """Rule 13: the IR's rules (the Swift `Model.validate()`), as ``invalidModel``."""
 
+    # Messages are the Swift `ModelError` descriptions, word for word.
     def fail(layer: Optional[Layer], message: str, pointer: Optional[str] = None) -> ManifestError:
         where = pointer if pointer is not None else (layer.pointer if layer is not None else "/model/layers")
-        return ManifestError(path, f"invalid model at '{where}': " + (f"layer '{layer.name}': " if layer else "")
-                             + message, kind="invalidModel", pointer=where)
+        return ManifestError(path, f"invalid model at '{where}': {message}", kind="invalidModel", pointer=where)
 
     seen = set()
     by_name: Dict[str, Layer] = {}
     for layer in layers:
         for inbound in layer.inbound:
             if inbound not in seen:
-                raise fail(layer, f"inbound layer '{inbound}' is not an earlier layer")
+                raise fail(layer, f"layer '{layer.name}' takes input from '{inbound}', which is not an earlier layer "
+                           "(layers must be in topological order)")
         if layer.name in seen:
-            raise fail(layer, "another layer has the same name")
+            raise fail(layer, f"two layers are named '{layer.name}'; layer names must be unique")
         seen.add(layer.name)
         by_name[layer.name] = layer
         # Roles are unique and non-empty: the manifest's list becomes a dict, so a repeated role
@@ -258,15 +264,16 @@ def _check_model(layers: List[Layer], inputs: Tuple[str, ...], outputs: Tuple[st
         if layer.kind == "reshape":
             target = a.get("target_shape", [])
             if sum(1 for dim in target if dim == -1) > 1:
-                raise fail(layer, f"target_shape must be dimensions ≥ 0 with at most one -1, got {target}")
+                raise fail(layer, f"layer '{layer.name}': attribute 'target_shape' must be dimensions ≥ 0 with at most "
+                           f"one -1, got {_list(target)}")
         elif layer.kind == "batch_norm":
             _check_batch_norm(layer, table, fail)
     for name in inputs:
         if name not in by_name or by_name[name].kind != "input":
-            raise fail(None, f"the model's input '{name}' is not an input layer", "/model/inputs")
+            raise fail(None, f"model input '{name}' is not an input layer of the model", "/model/inputs")
     for name in outputs:
         if name not in seen:
-            raise fail(None, f"the model's output '{name}' is not a layer", "/model/outputs")
+            raise fail(None, f"model output '{name}' is not a layer of the model", "/model/outputs")
 
 
 def _check_batch_norm(layer: Layer, table: Dict[str, TensorInfo], fail: Any) -> None:
@@ -276,7 +283,7 @@ def _check_batch_norm(layer: Layer, table: Dict[str, TensorInfo], fail: Any) -> 
     for role in _BN_ROLES:
         name = layer.tensors.get(role)
         if name is None:
-            raise fail(layer, f"the tensor with role '{role}' is missing")
+            raise fail(layer, f"layer '{layer.name}' has no '{role}' tensor, which its kind requires")
         info = table[name]
         shape = info.shape
         ok = info.dtype in _FLOAT_DTYPES and len(shape) == 4 and shape[0] == 1
@@ -295,10 +302,10 @@ def _check_batch_norm(layer: Layer, table: Dict[str, TensorInfo], fail: Any) -> 
             expected = ("floating point [1, C, 1, 1] (spatial)" if mode == "spatial"
                         else "floating point [1, C, H, W] (per-activation)")
             if output is not None:
-                expected += f" matching output shape {list(output)}"
+                expected += f" matching output shape {_list(output)}"
             if reference is not None:
-                expected += f" like the other parameters {list(reference)}"
-            raise fail(layer, f"tensor '{role}' is {info.dtype} {list(shape)}, expected {expected}")
+                expected += f" like the other parameters {_list(reference)}"
+            raise fail(layer, f"layer '{layer.name}': tensor '{role}' is {info.dtype} {_list(shape)}, expected {expected}")
         reference = shape
 
 
@@ -392,8 +399,8 @@ class BNMFile:
                 role = reference["role"]
                 if role in roles:
                     pointer = f"/model/layers/{index}"
-                    raise ManifestError(self.path, f"invalid model at '{pointer}': layer '{item['name']}': role "
-                                        f"'{role}' is used twice", kind="invalidModel", pointer=pointer)
+                    raise ManifestError(self.path, f"invalid model at '{pointer}': layer '{item['name']}' has two "
+                                        f"'{role}' tensors", kind="invalidModel", pointer=pointer)
                 roles[role] = reference["tensor"]
             shape = item.get("output_shape")
             layers.append(Layer(name=item["name"], kind=item["kind"], inbound=tuple(item["inbound"]),

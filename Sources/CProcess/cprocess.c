@@ -7,7 +7,19 @@
 #include <sys/prctl.h>
 #endif
 
+static const int cancel_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+/* A process may start with these blocked (a parent's spawn can pass its mask on); a blocked
+   cancel would be held until the work is done. */
+static void unblock_cancel_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof cancel_signals / sizeof cancel_signals[0]; i++) sigaddset(&set, cancel_signals[i]);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int cprocess_die_with_parent(int signal) {
+    unblock_cancel_signals();
 #ifdef __linux__
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
 #else
@@ -31,8 +43,8 @@ void cprocess_forward_signals_to(pid_t child) {
     action.sa_handler = forward;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaction(signals[i], &action, NULL);
+    for (size_t i = 0; i < sizeof cancel_signals / sizeof cancel_signals[0]; i++) sigaction(cancel_signals[i], &action, NULL);
+    unblock_cancel_signals();
 }
 
 int cprocess_forwarded_signal(void) { return forwarded; }

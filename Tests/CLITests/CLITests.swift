@@ -18,9 +18,11 @@ import Testing
 
     static func bnconvert(_ arguments: String...) throws -> Outcome { try bnconvert(arguments) }
 
-    static func bnconvert(_ arguments: [String]) throws -> Outcome {
+    static func bnconvert(_ arguments: [String]) throws -> Outcome { try run(binary, arguments) }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

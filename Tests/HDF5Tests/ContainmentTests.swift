@@ -9,10 +9,10 @@ import Testing
     static let hostile = Paths.repositoryRoot.appendingPathComponent("Tests/CLITests/Fixtures/hostile")
     static let kernel = "/model_weights/dense/conv_bn_relu/dense/kernel"
 
-    static func open(_ name: String) -> (HDF5Error?, String) {
-        let path = hostile.appendingPathComponent(name).path
-        let (result, stderr) = capturingStandardError { Result { try HDF5File.open(path) } }
-        return (result.failure, stderr)
+    /// (That libhdf5 prints nothing of its own is asserted by the CLI tests, in a process of
+    /// their own: capturing this process's stderr would catch other suites running alongside.)
+    static func open(_ name: String) -> HDF5Error? {
+        Result { try HDF5File.open(hostile.appendingPathComponent(name).path) }.failure
     }
 
     @Test(arguments: [
@@ -22,10 +22,9 @@ import Testing
         ("virtual_dataset.h5", kernel, "a virtual dataset mapped onto /tmp/bnconvert-elsewhere.h5"),
     ])
     func pointingOutsideIsRefused(_ name: String, _ object: String, _ reference: String) {
-        let (error, stderr) = Self.open(name)
+        let error = Self.open(name)
         let path = Self.hostile.appendingPathComponent(name).path
         #expect(error == .outsideFile(file: path, path: object, reference: reference))
-        #expect(stderr.isEmpty, "stderr: \(stderr)")
         #expect(!HDF5Library.openFilePaths.contains(path), "the refused file is closed")
     }
 
@@ -35,10 +34,9 @@ import Testing
         ("soft_link_cycle.h5", "/model_weights"),
     ])
     func loopsAreRefused(_ name: String, _ target: String) {
-        let (error, stderr) = Self.open(name)
+        let error = Self.open(name)
         let path = Self.hostile.appendingPathComponent(name).path
         #expect(error == .linkCycle(file: path, path: "/model_weights/conv/conv_bn_relu/conv/up", target: target))
-        #expect(stderr.isEmpty, "stderr: \(stderr)")
         #expect(!HDF5Library.openFilePaths.contains(path), "the refused file is closed")
     }
 
@@ -47,7 +45,7 @@ import Testing
         ("unstored_contiguous.h5", "but none were ever written"),
     ])
     func declaredButUnstoredIsRefused(_ name: String, _ detail: String) {
-        let (error, _) = Self.open(name)
+        let error = Self.open(name)
         guard case let .unstoredData(_, object, message) = error else {
             Issue.record("expected .unstoredData, got \(String(describing: error))")
             return

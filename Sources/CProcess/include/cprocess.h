@@ -6,11 +6,13 @@
 #include <sys/types.h>
 
 /// Asks the kernel to send `signal` to this process when its parent dies (Linux
-/// PR_SET_PDEATHSIG). Returns 0 on success, -1 with errno set where it is unavailable.
+/// PR_SET_PDEATHSIG), and unblocks the cancel signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT).
+/// Returns 0 on success, -1 with errno set where it is unavailable.
 int cprocess_die_with_parent(int signal);
 
 /// Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT that forward the signal to
-/// `child` and remember it; the parent keeps running so it can wait for the child and clean up.
+/// `child` and remember it, and unblocks them; the parent keeps running so it can wait for
+/// the child and clean up.
 void cprocess_forward_signals_to(pid_t child);
 
 /// The last signal forwarded by those handlers, or 0.

@@ -75,15 +75,47 @@ def test_schema_evaluator_refuses_keywords_it_does_not_implement() -> None:
         ManifestSchema({"type": "object", "patternProperties": {}})
 
 
+def _nodes(value, path=()):
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nodes(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nodes(item, path + (index,))
+
+
 def test_schema_agrees_with_jsonschema_when_available() -> None:
+    """Random edits of real manifests: the package's evaluator and the reference `jsonschema`
+    implementation accept and refuse the same ones (optional: needs jsonschema)."""
     jsonschema = pytest.importorskip("jsonschema", reason="jsonschema not installed: optional cross-check skipped")
+    import copy
+    import random
+
     schema = load_schema()
     validator = jsonschema.Draft202012Validator(schema.root)
-    manifest = json.loads(w.split((BNM_FIXTURES / "defects" / "clean.bnm").read_bytes())[1])
-    variants = [manifest]
-    for edit in (("format", "x"), ("tensors", {}), ("extra_member", 1)):
-        copy = json.loads(json.dumps(manifest))
-        copy[edit[0]] = edit[1]
-        variants.append(copy)
-    for candidate in variants:
-        assert schema.valid(candidate) == validator.is_valid(candidate)
+    bases = [json.loads(w.split((BNM_FIXTURES / name).read_bytes())[1])
+             for name in ("example.bnm", "defects/clean.bnm", "defects/clean_per_activation.bnm")]
+    values = [None, True, False, 0, -1, 1.5, 64, 2 ** 53 + 1, "", "x", "relu", "spatial", [], [1], [1, 2],
+              [1, 2, 3, 4], {}, {"name": "relu"}, {"name": "leaky_relu", "alpha": 0.1}, "gamma", ["gamma", "gamma"],
+              ["beta"], "0a1b2c3d", "ZZ"]
+    rng = random.Random(5)
+    valid = 0
+    for _ in range(500):
+        manifest = copy.deepcopy(rng.choice(bases))
+        for _ in range(rng.choice([1, 1, 2])):
+            path, _ = rng.choice(list(_nodes(manifest))[1:])
+            parent = manifest
+            for key in path[:-1]:
+                parent = parent[key]
+            roll = rng.random()
+            if roll < 0.7:
+                parent[path[-1]] = rng.choice(values)
+            elif roll < 0.85 and isinstance(parent, dict):
+                del parent[path[-1]]
+            elif isinstance(parent, dict):
+                parent["zz"] = 1
+        ours = schema.valid(manifest)
+        assert ours == validator.is_valid(manifest), manifest
+        valid += ours
+    assert 100 < valid < 400

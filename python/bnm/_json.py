@@ -61,7 +61,12 @@ def _pairs(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
 def _parse_int(text: str) -> int:
     if len(text) > MAX_NUMBER_LENGTH:
         raise _BadNumber(text, "is longer than the limit of %d bytes" % MAX_NUMBER_LENGTH)
-    return int(text)
+    value = int(text)
+    try:
+        float(value)  # the Swift parser reads integers beyond Int64 as doubles
+    except OverflowError:
+        raise _BadNumber(text, "is too large for a 64-bit float") from None
+    return value
 
 
 def _parse_float(text: str) -> float:

@@ -247,6 +247,8 @@ CASES: Dict[str, Tuple[Callable[[], bytes], Optional[str]]] = {
     "1e999": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"offset":0', b'"offset":1e999', 1)), "FILE005"),
     "integer written 0.0": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"offset":0', b'"offset":0.0', 1)), "FILE005"),
     "integer written 0e0": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"offset":0', b'"offset":0e0', 1)), "FILE005"),
+    "integer too large for a double": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"extra":{}', b'"extra":{"x":1' + b"0" * 400 + b'}', 1)), "FILE005"),
+    "large integer in extra ok": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"extra":{}', b'"extra":{"x":1' + b"0" * 300 + b'}', 1)), None),
     "leading zero": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"offset":0', b'"offset":00', 1)), "FILE005"),
     "long number": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"offset":0', b'"offset":' + b"0." + b"0" * 2000, 1)), "FILE005"),
     "lone surrogate": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"name":"m"', b'"name":"\\ud800"', 1)), "FILE005"),

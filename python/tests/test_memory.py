@@ -103,3 +103,40 @@ def test_one_tensor_of_a_large_file_costs_that_tensor(big_file: Dict[str, object
         f"(budget: tensor + 32 MiB = {budget / MiB:.0f} MiB); {result['seconds']:.2f} s")
     assert growth <= budget, f"peak RSS grew by {growth / MiB:.1f} MiB, budget {budget / MiB:.0f} MiB"
     assert time.perf_counter() - started < 20
+
+
+NUMPY_SCRIPT_CHILD = r"""
+import importlib.util, json, resource, sys
+def rss_kib():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+spec = importlib.util.spec_from_file_location("bnm_numpy", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+import numpy as np
+spec.loader.exec_module(module)
+baseline = rss_kib()
+tensors = module.load(sys.argv[2])
+total = float(tensors[sys.argv[3]].sum(dtype=np.float64))
+print(json.dumps({"baseline_kib": baseline, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def test_negative_control_the_whole_file_reader_is_seen(big_file: Dict[str, object]) -> None:
+    """The same measurement on scripts/bnm_numpy.py (reads the whole file into memory) must
+    show the whole file: proof the harness would catch a reader that loads everything."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "bnm_numpy.py"
+    if not script.exists():
+        pytest.skip("scripts/bnm_numpy.py not found")
+    path = big_file["path"]
+    size = big_file["size"]
+    assert isinstance(size, int)
+    done = subprocess.run([sys.executable, "-c", NUMPY_SCRIPT_CHILD, str(script), str(path), "fc1/kernel"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    growth = (result["peak_kib"] - result["baseline_kib"]) * 1024
+    REPORT.append(f"negative control: scripts/bnm_numpy.py loading the same file: peak RSS +{growth / MiB:.0f} MiB "
+                  f"(file {size / MiB:.0f} MiB)")
+    assert growth > size * 0.9

@@ -88,20 +88,28 @@ _DECODER = json.JSONDecoder(
 
 
 def _max_depth(raw: bytes) -> Tuple[int, int]:
-    """Deepest nesting of ``raw`` outside strings, and the byte offset where it is first reached.
-    An approximation only when the text is not JSON anyway (an unterminated string)."""
+    """Deepest nesting of ``raw`` outside strings, and the byte offset where it first exceeds
+    the limit, in bounded memory (1 MiB at a time). An approximation only when the text is not
+    JSON anyway (an unterminated string)."""
     import numpy as np
 
     stripped = _STRING.sub(lambda m: b"\x00" * len(m.group(0)), raw)
     codes = np.frombuffer(stripped, dtype=np.uint8)
-    steps = np.zeros(codes.shape, dtype=np.int32)
-    steps[(codes == 0x5B) | (codes == 0x7B)] = 1
-    steps[(codes == 0x5D) | (codes == 0x7D)] = -1
-    if steps.size == 0:
-        return 0, 0
-    depth = np.cumsum(steps)
-    deepest = int(depth.max())
-    return deepest, int(np.argmax(depth > MAX_DEPTH)) if deepest > MAX_DEPTH else 0
+    deepest, carry, where = 0, 0, 0
+    step = 1 << 20
+    for start in range(0, codes.size, step):
+        part = codes[start:start + step]
+        steps = np.zeros(part.shape, dtype=np.int32)
+        steps[(part == 0x5B) | (part == 0x7B)] = 1
+        steps[(part == 0x5D) | (part == 0x7D)] = -1
+        depth = np.cumsum(steps, dtype=np.int64) + carry
+        local = int(depth.max()) if depth.size else carry
+        if local > deepest:
+            if local > MAX_DEPTH and deepest <= MAX_DEPTH:
+                where = start + int(np.argmax(depth > MAX_DEPTH))
+            deepest = local
+        carry = int(depth[-1]) if depth.size else carry
+    return deepest, where
 
 
 def _byte_offset(text: str, char_index: int) -> int:
@@ -109,12 +117,19 @@ def _byte_offset(text: str, char_index: int) -> int:
 
 
 def _has_surrogate(value: Any) -> bool:
-    if isinstance(value, str):
-        return any(0xD800 <= ord(c) <= 0xDFFF for c in value)
-    if isinstance(value, dict):
-        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_surrogate(v) for v in value)
+    """Whether any string (key or value) holds a lone surrogate code point; iterative, so the
+    depth of the document does not matter."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

@@ -339,7 +339,7 @@ class BNMFile:
     def _open(self) -> None:
         path = self.path
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
         except OSError as error:
             raise UnreadableError(path, f"open failed: {error.strerror} (errno {error.errno})", kind="io",
                                   errno=error.errno) from error

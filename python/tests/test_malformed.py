@@ -256,6 +256,8 @@ CASES: Dict[str, Tuple[Callable[[], bytes], Optional[str]]] = {
     "control char": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"name":"m"', b'"name":"a\tb"', 1)), "FILE005"),
     "nested 600 deep": (lambda: _edit(_set(["provenance", "extra", "deep"], json.loads("[" * 600 + "]" * 600))), "FILE005"),
     "nested 500 deep ok": (lambda: _edit(_set(["provenance", "extra", "deep"], json.loads("[" * 500 + "]" * 500))), None),
+    "lone surrogate 500 deep": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"extra":{}', b'"extra":{"deep":' + b"[" * 499 + b'"\\ud800"' + b"]" * 499 + b"}", 1)), "FILE005"),
+    "surrogate pair 500 deep ok": (lambda: _edit(_set(["provenance", "extra", "deep"], json.loads("[" * 499 + '"\\ud83d\\ude00"' + "]" * 499))), None),
     "top level array": (lambda: _raw_manifest(b"[]"), "FILE005"),
     "empty manifest": (lambda: _raw_manifest(b""), "FILE005"),
     "format name": (lambda: _edit(_format_name), "FILE005"),
@@ -409,6 +411,16 @@ def test_error_attributes(tmp_path: Path) -> None:
         bnm.open(path)
     assert caught3.value.kind == "manifestNotJSON" and "duplicate key" in str(caught3.value)
     assert caught3.value.offset == 64 + len(b'{"format":"bnm",')
+
+
+def test_fifo_does_not_block(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.bnm"
+    os.mkfifo(fifo)
+    with pytest.raises(bnm.UnreadableError) as caught:
+        bnm.open(fifo)
+    assert "not a regular file" in str(caught.value)
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:

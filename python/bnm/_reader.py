@@ -327,7 +327,12 @@ class BNMFile:
         self._mmap: Optional[mmap.mmap] = None
         self._fd: Optional[int] = None
         try:
-            self._open()
+            try:
+                self._open()
+            except RecursionError:
+                # Safety net: the JSON depth is capped at 512 before parsing, and every check
+                # after it is iterative or bounded by the schema; never let this escape as such.
+                raise ManifestError(self.path, "manifest is nested too deeply to check", kind="manifestSchema") from None
             if verify:
                 self.verify()
         except BaseException:

@@ -161,15 +161,17 @@ class ManifestSchema:
                 return SchemaProblem(pointer, f"must have at least {schema['minItems']} elements, found {len(value)}")
             if "maxItems" in schema and len(value) > schema["maxItems"]:
                 return SchemaProblem(pointer, f"must have at most {schema['maxItems']} elements, found {len(value)}")
-            if schema.get("uniqueItems"):
-                for i, item in enumerate(value):
-                    if any(_equal(item, earlier) for earlier in value[:i]):
-                        return SchemaProblem(f"{pointer}/{i}", "repeats an earlier element (elements must be unique)")
+            # items before uniqueItems: the items are then known to be small (in this schema,
+            # enum strings), so comparing them cannot recurse deeply.
             if "items" in schema:
                 for i, item in enumerate(value):
                     problem = self._first(schema["items"], item, f"{pointer}/{i}", strict)
                     if problem is not None:
                         return problem
+            if schema.get("uniqueItems"):
+                for i, item in enumerate(value):
+                    if any(_equal(item, earlier) for earlier in value[:i]):
+                        return SchemaProblem(f"{pointer}/{i}", "repeats an earlier element (elements must be unique)")
         if isinstance(value, dict):
             for key in schema.get("required", []):
                 if key not in value:

@@ -258,6 +258,8 @@ CASES: Dict[str, Tuple[Callable[[], bytes], Optional[str]]] = {
     "nested 500 deep ok": (lambda: _edit(_set(["provenance", "extra", "deep"], json.loads("[" * 500 + "]" * 500))), None),
     "lone surrogate 500 deep": (lambda: _raw_manifest(w.split(SMALL)[1].replace(b'"extra":{}', b'"extra":{"deep":' + b"[" * 499 + b'"\\ud800"' + b"]" * 499 + b"}", 1)), "FILE005"),
     "surrogate pair 500 deep ok": (lambda: _edit(_set(["provenance", "extra", "deep"], json.loads("[" * 499 + '"\\ud83d\\ude00"' + "]" * 499))), None),
+    "materialized holding deep arrays": (lambda: _bn_case(_set(["model", "layers", 1, "attributes", "materialized"],
+                                                                [json.loads("[" * 500 + "]" * 500)] * 2)), "FILE005"),
     "top level array": (lambda: _raw_manifest(b"[]"), "FILE005"),
     "empty manifest": (lambda: _raw_manifest(b""), "FILE005"),
     "format name": (lambda: _edit(_format_name), "FILE005"),

@@ -184,10 +184,22 @@ def _check_tensor_table(entries: List[TensorInfo], data_length: int, path: str) 
             raise ManifestError(path, f"two tensors are named '{entry.name}'", kind="duplicateTensorName",
                                 tensor=entry.name)
         names.add(entry.name)
-        expected = DTYPE_SIZES[entry.dtype]
+        # As the Swift reader (`Checked.byteCount`): the product of the non-zero dimensions
+        # must fit a signed 64-bit integer even when another dimension is 0, then × dtype size
+        # too, and the result must be ≤ 2^53. Stopping at the first overflow also keeps a
+        # hostile shape of many huge dimensions from costing big-integer arithmetic.
+        count: Optional[int] = 1
         for dim in entry.shape:
-            expected *= dim
-        if expected > MAX_INTEGER or expected >= 1 << 63:
+            if dim != 0:
+                assert count is not None
+                count *= dim
+                if count >= 1 << 63:
+                    count = None
+                    break
+        if count is not None and 0 in entry.shape:
+            count = 0
+        expected = None if count is None else count * DTYPE_SIZES[entry.dtype]
+        if expected is None or expected >= 1 << 63 or expected > MAX_INTEGER:
             raise ExtentError(path, f"tensor '{entry.name}': shape {_list(entry.shape)} of {entry.dtype} is too large "
                               "(byte count overflows)", kind="shapeOverflow", tensor=entry.name)
         if expected != entry.length:

@@ -147,6 +147,11 @@ def _shape_overflow(manifest: dict) -> None:
     manifest["tensors"][0]["shape"] = [2 ** 40, 2 ** 40]
 
 
+def _zero_overflow(manifest: dict) -> None:
+    manifest["tensors"][-1]["shape"] = [2 ** 40, 2 ** 40, 0]
+    manifest["tensors"][-1]["length"] = 0  # what a product with a 0 would give
+
+
 def _huge_dim(manifest: dict) -> None:
     manifest["tensors"][0]["shape"] = [2 ** 53 + 1]
 
@@ -275,6 +280,8 @@ CASES: Dict[str, Tuple[Callable[[], bytes], Optional[str]]] = {
     "use_bias 1": (lambda: _edit(_set(["model", "layers", 1, "attributes", "use_bias"], 1)), "FILE005"),
     "offset negative": (lambda: _edit(_set(["tensors", 0, "offset"], -64)), "FILE005"),
     "shape overflow": (lambda: _edit(_shape_overflow), "FILE003"),
+    "empty tensor whose other dimensions overflow": (lambda: _edit(_zero_overflow), "FILE003"),
+    "many huge dimensions": (lambda: _edit(_set(["tensors", 0, "shape"], [2 ** 53] * 20000)), "FILE003"),
     "dimension over 2^53": (lambda: _edit(_huge_dim), "FILE005"),
     "length mismatch": (lambda: _edit(_len_mismatch), "FILE003"),
     "misaligned": (lambda: _edit(_misalign), "FILE004"),

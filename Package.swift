@@ -20,11 +20,12 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"])]
         ),
         .target(name: "AtomicWrite"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // prctl(2) and async-signal-safe handlers for the CLI's worker process.
         .target(name: "CProcess"),
         .target(name: "HDF5", dependencies: ["CHDF5", "AtomicWrite"]),
         .target(name: "JSONSchema"),
-        .target(name: "BNModel", dependencies: ["JSONSchema", "AtomicWrite"]),
+        .target(name: "BNModel", dependencies: ["JSONSchema", "AtomicWrite", "CZlib"]),
         .target(name: "KerasHDF5", dependencies: ["HDF5", "BNModel"]),
         .executableTarget(
             name: "bnconvert",

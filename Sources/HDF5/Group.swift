@@ -99,6 +99,8 @@ public struct Group: HDF5Node {
         let site = site("create group", target)
         let links = try CreationProperties.linkCreation(site)
         let creation = try Library.open(site, .propertyList) { H5Pcreate(chdf5_p_group_create()) }
+        // No modification times in object headers: the same content gives the same bytes.
+        try Library.call(site) { H5Pset_obj_track_times(creation.id, false) }
         if trackCreationOrder {
             let flags = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
             try Library.call(site) { H5Pset_link_creation_order(creation.id, flags) }
@@ -124,6 +126,7 @@ public struct Group: HDF5Node {
         let space = try Dataspace.create(shape: shape, site: site)
         let links = try CreationProperties.linkCreation(site)
         let creation = try Library.open(site, .propertyList) { H5Pcreate(chdf5_p_dataset_create()) }
+        try Library.call(site) { H5Pset_obj_track_times(creation.id, false) }
         if let chunks {
             guard chunks.count == shape.count, chunks.allSatisfy({ $0 > 0 }) else {
                 throw HDF5Error.shapeMismatch(file: file.path, path: target, detail: "chunk shape \(chunks) does not fit shape \(shape)")

@@ -10,19 +10,39 @@ public struct KerasConversion: Sendable {
 
 /// Keras file → validated `.bnm`, the whole job of `bnconvert in.h5 out.bnm`.
 ///
-/// Validation runs on the imported model before anything is written, reading each weight
-/// through its lazy source; the writer then streams the weights again. Validating the written
-/// file instead would read the source once, but would map the whole output into memory (peak
-/// RSS ≈ the model's size, measured): streaming twice keeps memory at one tensor.
+/// One pass over the weights: the writer streams each tensor from the Keras file into a
+/// temporary `.bnm` while the value statistics validation needs (NaN/Inf, negative variances…)
+/// are gathered from the same bytes; the model is then validated from those statistics and
+/// the file is put in place only if no error was found (or `force`). A model too broken to
+/// lay out as a `.bnm` at all is validated by reading instead, so its findings still come out.
 public enum KerasConverter {
     public static func convert(input: String, output: String, options: KerasImportOptions = KerasImportOptions(),
                                force: Bool = false) throws -> KerasConversion {
         let imported = try KerasImporter.read(path: input, options: options)
-        let findings = KerasValidation.validate(imported, path: input)
+        var values = ValueScan()
+        var prepared: BNMWriter.PendingFile?
+        var failure: BNMError?
+        do throws(BNMError) {
+            prepared = try BNMWriter.prepare(imported.model, to: output) { layer, role, bytes in
+                values.add(bytes, role: role, layer: layer)
+            }
+        } catch {
+            failure = error
+        }
+        if let failure {
+            guard case .invalidModel = failure else { throw failure }
+            let findings = KerasValidation.validate(imported, path: input)
+            guard !force, findings.contains(where: { $0.severity == .error }) else {
+                try BNMWriter.write(imported.model, to: output)  // throws the layout failure
+                return KerasConversion(imported: imported, findings: findings, written: true)
+            }
+            return KerasConversion(imported: imported, findings: findings, written: false)
+        }
+        let findings = KerasValidation.validate(imported, path: input, values: values)
         guard force || !findings.contains(where: { $0.severity == .error }) else {
             return KerasConversion(imported: imported, findings: findings, written: false)
         }
-        try BNMWriter.write(imported.model, to: output)
+        try prepared?.commit()
         return KerasConversion(imported: imported, findings: findings, written: true)
     }
 }

@@ -35,9 +35,9 @@ public enum KerasValidation {
     /// The IR rules on a model already imported from the Keras file at `path`, in Keras'
     /// vocabulary (see `validate(path:options:)`). The converter uses this to check the model
     /// it is about to write without reading the file twice.
-    public static func validate(_ imported: KerasImport, path: String) -> [Finding] {
+    public static func validate(_ imported: KerasImport, path: String, values: ValueScan? = nil) -> [Finding] {
         let model = imported.model
-        return Validator.validate(model, file: path).map { finding -> Finding in
+        return Validator.validate(model, file: path, values: values).map { finding -> Finding in
             var renamed = finding
             guard let name = finding.location.layer, let role = finding.location.tensor, let layer = model.layer(named: name) else {
                 return finding

@@ -44,6 +44,7 @@ struct BNConvertCommand: ParsableCommand {
             73 the output could not be written (missing or read-only folder, full disk); \
             128+N cancelled by signal N (130 for Ctrl-C).
             """,
+        version: "bnconvert 0.2.0 (.bnm format 1.0)",
         subcommands: [ConvertCommand.self, InspectCommand.self, VerifyCommand.self, ValidateCommand.self],
         defaultSubcommand: ConvertCommand.self
     )

@@ -37,6 +37,33 @@ struct TensorTests {
         }
     }
 
+    @Test("permuted matches the reference across tile boundaries (dims above the 32-element tile)")
+    func permuteLargeShapesMatchesReference() throws {
+        var rng = SeededGenerator(seed: 11)
+        for (dtype, shape) in [(DType.f32, [37, 70]), (.f16, [3, 3, 40, 33]), (.f64, [5, 66, 2]), (.u8, [2, 35, 3, 34])] {
+            let tensor = TestModels.randomTensor(dtype, shape, &rng)
+            let input = try tensor.bytes()
+            let size = dtype.byteSize
+            for _ in 0..<4 {
+                let axes = Array(0..<shape.count).shuffled(using: &rng)
+                let output = try tensor.permuted(axes).bytes()
+                let outShape = axes.map { shape[$0] }
+                for position in 0..<tensor.elementCount {
+                    var rest = position
+                    var outIndex = [Int](repeating: 0, count: shape.count)
+                    for axis in outShape.indices.reversed() { outIndex[axis] = rest % outShape[axis]; rest /= outShape[axis] }
+                    var inIndex = [Int](repeating: 0, count: shape.count)
+                    for (i, axis) in axes.enumerated() { inIndex[axis] = outIndex[i] }
+                    let flat = inIndex.indices.reduce(0) { $0 * shape[$1] + inIndex[$1] }
+                    guard output[(position * size)..<((position + 1) * size)] == input[(flat * size)..<((flat + 1) * size)] else {
+                        Issue.record("\(dtype) \(shape) axes \(axes): element \(position) differs")
+                        return
+                    }
+                }
+            }
+        }
+    }
+
     @Test("HWIO → OIHW and back is the identity, bit for bit, NaN payloads included")
     func kernelLayoutRoundTrip() throws {
         var rng = SeededGenerator(seed: 9)
@@ -101,6 +128,19 @@ struct TensorTests {
         data[0..<17].withUnsafeBytes { incremental.update($0) }
         data[17...].withUnsafeBytes { incremental.update($0) }
         #expect(incremental.value == reference(data[...]))
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 299] {
+            #expect(data[0..<length].withUnsafeBytes { CRC32.tableDriven($0) } == reference(data[0..<length]))
+        }
+        // Large buffers take zlib's folded path: it must agree with the tables at any split.
+        let large = (0..<(1 << 20) + 13).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let expected = large.withUnsafeBytes { CRC32.tableDriven($0) }
+        #expect(CRC32.checksum(large) == expected)
+        for split in [1, 4095, 65_537, 1 << 19] {
+            var pieces = CRC32()
+            large[..<split].withUnsafeBytes { pieces.update($0) }
+            large[split...].withUnsafeBytes { pieces.update($0) }
+            #expect(pieces.value == expected, "split at \(split)")
+        }
     }
 
     @Test("model helpers: layer(named:), consumers(of:)")

@@ -24,19 +24,56 @@ import JSONSchema
 public enum BNMWriter {
     /// Writes `model` to `path`, replacing any existing file.
     public static func write(_ model: Model, to path: String, chunkSize: Int = 4 << 20) throws(BNMError) {
+        try prepare(model, to: path, chunkSize: chunkSize).commit()
+    }
+
+    /// Sees every tensor's bytes once, in file order, as the writer streams them: the layer, the
+    /// tensor's role in it, and the next piece of its native bytes.
+    public typealias Observer = (_ layer: Layer, _ role: TensorRole, _ bytes: UnsafeRawBufferPointer) -> Void
+
+    /// Writes `model` completely, beside `path`, without putting it in place: the caller looks
+    /// at what `observe` saw (e.g. validates the values) and then commits or drops the file.
+    /// This is how a conversion validates and writes in one pass over the weights.
+    public static func prepare(_ model: Model, to path: String, chunkSize: Int = 4 << 20,
+                               observe: Observer? = nil) throws(BNMError) -> PendingFile {
         let plan = try Plan(model: model, path: path)
         AtomicWrite.removeStaleTemporaries(besides: path)
         let temporary = AtomicWrite.temporaryPath(for: path)
         do {
-            try writeFile(plan, model: model, temporary: temporary, destination: path, chunkSize: max(chunkSize, 64))
+            try writeFile(plan, model: model, temporary: temporary, destination: path, chunkSize: max(chunkSize, 64),
+                          observe: observe)
         } catch {
             unlink(temporary)
             throw error
         }
-        do {
-            try AtomicWrite.commit(temporary: temporary, to: path)
-        } catch {
-            throw .io(path: path, operation: error.operation, errno: error.errno)
+        return PendingFile(temporary: temporary, destination: path)
+    }
+
+    /// A `.bnm` written and synced in full, not yet at its destination. Dropping it without
+    /// `commit()` removes it.
+    public final class PendingFile {
+        let temporary: String
+        public let destination: String
+        private var done = false
+
+        init(temporary: String, destination: String) {
+            self.temporary = temporary
+            self.destination = destination
+        }
+
+        /// Renames the file into place (atomically) and makes the rename durable.
+        public func commit() throws(BNMError) {
+            guard !done else { return }
+            done = true
+            do {
+                try AtomicWrite.commit(temporary: temporary, to: destination)
+            } catch {
+                throw .io(path: destination, operation: error.operation, errno: error.errno)
+            }
+        }
+
+        deinit {
+            if !done { unlink(temporary) }
         }
     }
 
@@ -149,7 +186,7 @@ public enum BNMWriter {
     }
 
     private static func writeFile(_ plan: Plan, model: Model, temporary: String, destination: String,
-                                  chunkSize: Int) throws(BNMError) {
+                                  chunkSize: Int, observe: Observer?) throws(BNMError) {
         var file = try FileWriter(creating: temporary, reportPath: destination)
         try file.writeZeros(BNMHeader.size)
         try file.write(plan.manifest)
@@ -167,6 +204,7 @@ public enum BNMWriter {
                         delivered += chunk.count
                         guard delivered <= entry.length else { return }
                         crc.update(chunk)
+                        observe?(layer, named.role, chunk)
                         try file.write(chunk)
                     }
                 } catch let error as BNMError {

@@ -16,8 +16,8 @@ public enum Validator {
     /// output shape (if any) is used for the layers after it, so a model whose shapes do not
     /// chain still gets per-layer findings downstream. Layers fed by a layer of unknown shape
     /// skip only the checks that need that shape.
-    public static func validate(_ model: Model, file: String) -> [Finding] {
-        var rules = ModelRules(model: model, file: file, damaged: [])
+    public static func validate(_ model: Model, file: String, values: ValueScan? = nil) -> [Finding] {
+        var rules = ModelRules(model: model, file: file, damaged: [], values: values)
         rules.run()
         return rules.findings
     }
@@ -49,12 +49,15 @@ struct ModelRules {
     /// Tensors whose bytes failed their CRC: their values are not what was written, so value
     /// rules skip them (the `FILE001` finding already says they are damaged).
     let damaged: Set<TensorKey>
+    /// Value statistics already gathered (by the writer's pass), used instead of reading.
+    let values: ValueScan?
     private(set) var findings: [Finding] = []
 
-    init(model: Model, file: String, damaged: Set<TensorKey>) {
+    init(model: Model, file: String, damaged: Set<TensorKey>, values: ValueScan? = nil) {
         self.model = model
         self.file = file
         self.damaged = damaged
+        self.values = values
     }
 
     private mutating func report(_ code: FindingCode, layer: String? = nil, tensor: String? = nil, index: Int? = nil,
@@ -369,12 +372,14 @@ struct ModelRules {
             guard !damaged.contains(TensorKey(layer: layer.name, role: role.rawValue)) else { continue }
             let tensor = named.tensor
             let isVariance = batchNorm != nil && role == .variance
-            var constant: Double?
-            if let batchNorm, batchNorm.materialized.contains(role) { constant = role == .gamma ? 1 : 0 }
-            let narrowEpsilon = isVariance && (tensor.dtype == .f16 || tensor.dtype == .bf16) ? batchNorm?.epsilon : nil
+            let (constant, narrowEpsilon, _) = ValueStats.expectations(for: role, dtype: tensor.dtype, in: layer)
             let stats: ValueStats
             do {
-                stats = try ValueStats(tensor, constant: constant, narrowEpsilon: narrowEpsilon)
+                if let scanned = values?.stats[TensorKey(layer: layer.name, role: role.rawValue)] {
+                    stats = scanned
+                } else {
+                    stats = try ValueStats(tensor, constant: constant, narrowEpsilon: narrowEpsilon, isVariance: isVariance)
+                }
             } catch {
                 report(.val003, layer: layer.name, tensor: role.rawValue, "the tensor's bytes could not be read: \(error)",
                        hint: "the source file is damaged or changed while reading")

@@ -22,35 +22,104 @@ struct ValueStats {
     private(set) var firstNarrowOverflow: Int?
     private(set) var narrowOverflowValue = 0.0
 
-    /// Elements per chunk are whole: 1 MiB is a multiple of every element size, and the total
-    /// byte count is `elementCount × byteSize`, so no element straddles two chunks.
+    let dtype: DType
+    let constant: Double?
+    let narrowEpsilon: Double?
+    /// Whether negative values matter (a batch norm's variance): everywhere else they are
+    /// ordinary, and the fast scan must not fall back to decoding for them.
+    let isVariance: Bool
+    /// Elements seen so far: the index of the next one.
+    private var index = 0
+    /// The first bytes of an element split between two chunks.
+    private var carry: [UInt8] = []
+
     private static let chunkBytes = 1 << 20
 
+    /// What the value rules expect of a tensor beyond finiteness: the constant a materialised
+    /// batch-norm γ (1) or β (0) must hold, and the ε to add to a 16-bit variance to check
+    /// that it stays a positive finite number in that dtype.
+    static func expectations(for role: TensorRole, dtype: DType, in layer: Layer)
+        -> (constant: Double?, narrowEpsilon: Double?, isVariance: Bool) {
+        guard case .batchNorm(let config) = layer.op else { return (nil, nil, false) }
+        let constant: Double? = config.materialized.contains(role) ? (role == .gamma ? 1 : 0) : nil
+        let narrow = role == .variance && (dtype == .f16 || dtype == .bf16) ? config.epsilon : nil
+        return (constant, narrow, role == .variance)
+    }
+
+    /// Ready to be fed a floating-point tensor's bytes, in order, through `add(_:)`.
+    init(dtype: DType, constant: Double?, narrowEpsilon: Double?, isVariance: Bool) {
+        self.dtype = dtype
+        self.constant = constant
+        self.narrowEpsilon = narrowEpsilon
+        self.isVariance = isVariance
+    }
+
     /// Scans `tensor` (floating point). Throws what reading its bytes threw.
-    init(_ tensor: Tensor, constant: Double?, narrowEpsilon: Double?) throws {
-        let dtype = tensor.dtype
+    init(_ tensor: Tensor, constant: Double?, narrowEpsilon: Double?, isVariance: Bool) throws {
+        self.init(dtype: tensor.dtype, constant: constant, narrowEpsilon: narrowEpsilon, isVariance: isVariance)
+        try tensor.forEachChunk(maxChunkBytes: Self.chunkBytes) { add($0) }
+    }
+
+    /// Feeds the next bytes of the tensor (any length: an element may straddle two calls).
+    mutating func add(_ chunk: UnsafeRawBufferPointer) {
         let size = dtype.byteSize
-        var index = 0
-        try tensor.forEachChunk(maxChunkBytes: Self.chunkBytes) { chunk in
-            var offset = 0
-            while chunk.count - offset >= size {
-                let value: Double
-                switch dtype {
-                case .f32:
-                    value = Double(Float(bitPattern: UInt32(littleEndian: chunk.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
-                case .f64:
-                    value = Double(bitPattern: UInt64(littleEndian: chunk.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                case .f16:
-                    value = Double(Float(Float16(bitPattern: UInt16(littleEndian: chunk.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))))
-                case .bf16:
-                    value = Double(BFloat16(bitPattern: UInt16(littleEndian: chunk.loadUnaligned(fromByteOffset: offset, as: UInt16.self))).floatValue)
-                default:
-                    return
-                }
-                self.visit(index, value, constant: constant, narrowEpsilon: narrowEpsilon, dtype: dtype)
-                index += 1
-                offset += size
+        guard dtype.isFloatingPoint, chunk.count > 0 else { return }
+        var start = 0
+        if !carry.isEmpty {
+            let needed = min(size - carry.count, chunk.count)
+            carry += chunk[0..<needed]
+            start = needed
+            guard carry.count == size else { return }
+            carry.withUnsafeBytes { visitAll($0) }
+            carry.removeAll(keepingCapacity: true)
+        }
+        let whole = (chunk.count - start) / size * size
+        visitAll(UnsafeRawBufferPointer(rebasing: chunk[start..<(start + whole)]))
+        if start + whole < chunk.count { carry += chunk[(start + whole)...] }
+    }
+
+    /// Whole elements. float32 without a constant or a narrow dtype to check — almost every
+    /// weight — is first scanned as bits: when nothing is non-finite or negative, only
+    /// "all zero" can change, and no element needs decoding.
+    private mutating func visitAll(_ bytes: UnsafeRawBufferPointer) {
+        let size = dtype.byteSize
+        let count = bytes.count / size
+        if dtype == .f32, constant == nil, narrowEpsilon == nil,
+           let base = bytes.baseAddress, Int(bitPattern: base) % 4 == 0 {
+            let words = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt32.self), count: count)
+            var magnitudes: UInt32 = 0
+            var nonFinite: UInt32 = 0
+            var negative: UInt32 = 0
+            for word in words {
+                let bits = UInt32(littleEndian: word)
+                magnitudes |= bits & 0x7FFF_FFFF
+                // Exponent all ones: ±inf or NaN. Sign set on a non-zero magnitude: below zero.
+                nonFinite |= ((bits & 0x7F80_0000) &+ 0x0080_0000) & 0x8000_0000
+                negative |= bits > 0x8000_0000 ? 1 : 0
             }
+            if nonFinite == 0, !isVariance || negative == 0 {
+                if magnitudes != 0 { allZero = false }
+                index += count
+                return
+            }
+        }
+        for position in 0..<count {
+            let offset = position * size
+            let value: Double
+            switch dtype {
+            case .f32:
+                value = Double(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+            case .f64:
+                value = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            case .f16:
+                value = Double(Float(Float16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))))
+            case .bf16:
+                value = Double(BFloat16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))).floatValue)
+            default:
+                return
+            }
+            visit(index, value, constant: constant, narrowEpsilon: narrowEpsilon, dtype: dtype)
+            index += 1
         }
     }
 
@@ -76,5 +145,25 @@ struct ValueStats {
                 narrowOverflowValue = Double(narrow)
             }
         }
+    }
+}
+
+/// Value statistics gathered while a model's tensors stream past once — the `.bnm` writer's
+/// pass — so that validation need not read every weight a second time. Feed each tensor's
+/// bytes in order with `add(_:role:layer:)`, then pass the scan to `Validator.validate`.
+public struct ValueScan: Sendable {
+    var stats: [TensorKey: ValueStats] = [:]
+
+    public init() {}
+
+    /// The next bytes of tensor `role` of `layer` (non-floating-point tensors are ignored).
+    public mutating func add(_ bytes: UnsafeRawBufferPointer, role: TensorRole, layer: Layer) {
+        guard let tensor = layer.tensor(role), tensor.dtype.isFloatingPoint else { return }
+        let key = TensorKey(layer: layer.name, role: role.rawValue)
+        if stats[key] == nil {
+            let (constant, narrow, isVariance) = ValueStats.expectations(for: role, dtype: tensor.dtype, in: layer)
+            stats[key] = ValueStats(dtype: tensor.dtype, constant: constant, narrowEpsilon: narrow, isVariance: isVariance)
+        }
+        stats[key]!.add(bytes)
     }
 }

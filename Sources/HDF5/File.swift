@@ -38,7 +38,12 @@ public final class HDF5File: Sendable {
             return H5Fis_hdf5(path)
         }
         guard isHDF5 > 0 else { throw HDF5Error.notHDF5(file: path) }
-        let handle = try Library.open(site, .file) { H5Fopen(path, chdf5_f_acc_rdonly(), chdf5_p_default()) }
+        // No data sieving: a hyperslab that takes a few columns of every row (a block of a
+        // large dense kernel) is then read as just those bytes, not as every 64 KiB window
+        // around them — 0.4 GB instead of 10 GB for a 411 MB kernel read in 25 blocks.
+        let access = try Library.open(site, .propertyList) { H5Pcreate(chdf5_p_file_access()) }
+        try Library.call(site) { H5Pset_sieve_buf_size(access.id, 0) }
+        let handle = try Library.open(site, .file) { H5Fopen(path, chdf5_f_acc_rdonly(), access.id) }
         let file = HDF5File(path: path, handle: handle, opened: nil)
         let opened = HDF5File(path: path, handle: handle, opened: try file.identity())
         try Containment.audit(opened)

@@ -4,7 +4,7 @@ import HDF5
 /// A tensor whose bytes stay in the HDF5 file until the writer asks for them, read by
 /// hyperslab in whole rows of the outermost axis, so a conversion streams weights instead of
 /// holding the model in memory twice.
-struct DatasetSource: TensorSource {
+struct DatasetSource: TensorSource, BlockReadable {
     let dataset: Dataset
     let elementSize: Int
     let byteCount: Int
@@ -56,5 +56,14 @@ struct DatasetSource: TensorSource {
         rows.withUnsafeBytes { all in
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[skip ..< skip + buffer.count]))
         }
+    }
+
+    var blockShape: [Int] { dataset.shape }
+
+    /// A hyperslab of the dataset in its stored layout (libhdf5 gathers it), checked like every
+    /// other read against the file changing underneath.
+    func readBlock(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws {
+        try dataset.readSlab(start: start, count: count, into: buffer)
+        try dataset.file.checkUnchanged()
     }
 }

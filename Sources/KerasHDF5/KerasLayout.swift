@@ -256,25 +256,62 @@ func samePadding(input: Int, kernel: Int, stride: Int, dilation: Int) -> (before
     return (total / 2, total - total / 2)
 }
 
-/// A native tensor computed from a Keras weight on first read and dropped once every byte has
-/// been delivered: the `.bnm` writer streams tensors front to back in chunks, so this keeps at
-/// most one permuted tensor alive during a conversion.
+/// A source that can hand out a block of a Keras weight (`start ..< start + count` on every
+/// axis) without reading the rest: an HDF5 dataset, through a hyperslab.
+protocol BlockReadable {
+    /// The shape blocks are taken from (the dataset's own).
+    var blockShape: [Int] { get }
+    func readBlock(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws
+}
+
+extension WeightTransform {
+    /// For a transform whose native rows (axis 0) come from a range of one Keras axis: that
+    /// axis, and how many native rows each of its indices makes. A block of native rows is then
+    /// the transform of a block of the Keras weight, so a large weight is permuted a slab at a
+    /// time by the same rule as a whole one (`forwardNow`), never held whole.
+    func rowSource(kerasShape shape: [Int]) -> (axis: Int, rowsPerIndex: Int)? {
+        switch self {
+        case .convKernel where shape.count == 4: return (3, 1)  // O is HWIO's last axis
+        case .denseKernel where shape.count == 2: return (1, 1)  // [in, out] → [out, in]
+        case .depthwiseKernel where shape.count == 4: return (2, shape[3])  // channel c gives rows c·M ..< (c+1)·M
+        default: return nil
+        }
+    }
+}
+
+/// A native tensor computed from a Keras weight as the writer streams it, front to back.
+///
+/// A weight of up to `wholeLimit` bytes is permuted whole on first read and dropped once
+/// delivered. A larger one whose native rows come from one Keras axis is produced in blocks of
+/// native rows of about `blockBytes`, each the transform of one hyperslab of the Keras weight,
+/// so memory stays bounded by the block, not the tensor (a 411 MB dense kernel included).
 final class TransformedSource: TensorSource, @unchecked Sendable {
     let keras: Tensor
     let transform: WeightTransform
     let byteCount: Int
+    let wholeLimit: Int
+    let blockBytes: Int
     private let lock = NSLock()
     private var cache: [UInt8]?
     private var delivered = 0
+    /// The block of native rows held now, as a byte range of the native tensor.
+    private var block: (start: Int, bytes: [UInt8])?
 
-    init(keras: Tensor, transform: WeightTransform, byteCount: Int) {
+    init(keras: Tensor, transform: WeightTransform, byteCount: Int, wholeLimit: Int = 16 << 20, blockBytes: Int = 8 << 20) {
         self.keras = keras
         self.transform = transform
         self.byteCount = byteCount
+        self.wholeLimit = wholeLimit
+        self.blockBytes = blockBytes
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: Int) throws {
         try lock.withLock {
+            if byteCount > wholeLimit, case .lazy(let source) = keras.storage, let blocks = source as? BlockReadable,
+               blocks.blockShape == keras.shape, let rows = transform.rowSource(kerasShape: keras.shape) {
+                try readBlocks(into: buffer, at: byteOffset, from: blocks, rows: rows)
+                return
+            }
             let bytes: [UInt8]
             if let cache { bytes = cache } else {
                 bytes = try transform.forwardNow(keras).bytes()
@@ -287,5 +324,38 @@ final class TransformedSource: TensorSource, @unchecked Sendable {
             delivered += buffer.count
             if byteOffset + buffer.count == byteCount || delivered >= byteCount { cache = nil }
         }
+    }
+
+    private func readBlocks(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: Int, from source: BlockReadable,
+                            rows: (axis: Int, rowsPerIndex: Int)) throws {
+        let shape = keras.shape
+        let extent = shape[rows.axis]
+        let nativeRows = extent * rows.rowsPerIndex
+        let rowBytes = byteCount / max(nativeRows, 1)
+        let indexBytes = rowBytes * rows.rowsPerIndex
+        let perBlock = max(1, blockBytes / max(indexBytes, 1))
+        var done = 0
+        while done < buffer.count {
+            let position = byteOffset + done
+            if block == nil || position < block!.start || position >= block!.start + block!.bytes.count {
+                let first = position / indexBytes / perBlock * perBlock
+                let count = min(perBlock, extent - first)
+                var start = [Int](repeating: 0, count: shape.count)
+                var counts = shape
+                start[rows.axis] = first
+                counts[rows.axis] = count
+                var slab = [UInt8](repeating: 0, count: count * indexBytes)
+                try slab.withUnsafeMutableBytes { try source.readBlock(start: start, count: counts, into: $0) }
+                let native = try transform.forwardNow(try Tensor(dtype: keras.dtype, shape: counts, bytes: slab))
+                block = (first * indexBytes, try native.bytes())
+            }
+            let (start, bytes) = block!
+            let length = min(buffer.count - done, start + bytes.count - position)
+            bytes.withUnsafeBytes { all in
+                (buffer.baseAddress! + done).copyMemory(from: all.baseAddress! + (position - start), byteCount: length)
+            }
+            done += length
+        }
+        if byteOffset + buffer.count == byteCount { block = nil }
     }
 }

@@ -8,7 +8,7 @@
 #
 # Environment: FUZZ_WORK (working folder, default Fuzz/.build/fuzz-work: grown corpora, logs,
 # artifacts), FUZZ_NICE (default 19), FUZZ_JOBS (libFuzzer -jobs/-workers, default 1),
-# FUZZ_ARGS (extra libFuzzer flags).
+# FUZZ_ARGS (extra libFuzzer flags), FUZZ_SKIP_BUILD=1 (run the binaries already built).
 set -uo pipefail
 cd "$(dirname "$0")/../Fuzz"
 
@@ -26,7 +26,10 @@ build=(swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -san
 
 start=$(date +%s)
 built=0
+# FUZZ_SKIP_BUILD=1 runs the binaries already built (e.g. while the sources are mid-edit).
+[ "${FUZZ_SKIP_BUILD:-0}" = 1 ] && built=1
 for attempt in 1 2 3; do
+    [ "$built" = 1 ] && break
     # (a retry only helps when sources change during the build, as in a shared working tree)
     if nice -n "$nice_level" "${build[@]}"; then built=1; break; fi
     echo "fuzz.sh: build failed (attempt $attempt)" >&2
@@ -38,6 +41,8 @@ echo "fuzz.sh: built in $(( $(date +%s) - start )) s: $bin"
 
 # Swift's own crash backtracer would catch the signal before libFuzzer and ASan can report it.
 export SWIFT_BACKTRACE=enable=no
+# Leaks outside this project that the targets reach (Foundation's NSRegularExpression).
+export LSAN_OPTIONS="suppressions=$PWD/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 failed=()
 summary=()

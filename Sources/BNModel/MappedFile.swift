@@ -49,6 +49,18 @@ public final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(address)
     }
 
+    /// Tells the kernel the pages of `range` are not needed again soon: they leave this
+    /// process's resident set (the page cache keeps them), so a pass over a large file holds
+    /// one piece at a time, not the file. The corresponding C function is `madvise(2)`.
+    public func release(_ range: Range<Int>) {
+        guard let base = UnsafeMutableRawPointer(mutating: bytes.baseAddress), !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = min(range.upperBound, count) / page * page
+        guard end > start else { return }
+        _ = madvise(base + start, end - start, MADV_DONTNEED)
+    }
+
     deinit {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
     }

@@ -45,11 +45,25 @@ extension Tensor {
     /// source has no stride-1 axis left) the inner loop is a plain strided copy.
     private static func transpose<Element: FixedWidthInteger>(
         _: Element.Type, _ source: UnsafeRawBufferPointer, _ destination: UnsafeMutableRawBufferPointer,
-        _ shape: [Int], _ strides: [Int], _ count: Int
+        _ shapeIn: [Int], _ stridesIn: [Int], _ count: Int
     ) {
         guard count > 0, let from = source.baseAddress, let to = destination.baseAddress else { return }
         let input = from.assumingMemoryBound(to: Element.self)
         let output = to.assumingMemoryBound(to: Element.self)
+        // Simplify first: axes of size 1 move nothing, and two output axes that are also
+        // consecutive in the source are one axis (HWIO → OIHW is [H·W, I, O] → [O, I, H·W];
+        // a 1×1 kernel is a plain 2-D transpose).
+        var shape: [Int] = [], strides: [Int] = []
+        for (extent, step) in zip(shapeIn, stridesIn) where extent > 1 {
+            if let last = shape.last, strides.last! == step * extent {
+                shape[shape.count - 1] = last * extent
+                strides[strides.count - 1] = step
+            } else {
+                shape.append(extent)
+                strides.append(step)
+            }
+        }
+        if shape.isEmpty { (shape, strides) = ([1], [1]) }
         let rank = shape.count
         var outputStrides = [Int](repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) { outputStrides[axis] = outputStrides[axis + 1] * shape[axis + 1] }

@@ -34,23 +34,30 @@ public enum KerasExporter {
         return try recordList.map { try KerasWeightRecord(json: $0, source: source) }
     }
 
-    /// Every dataset to write with its Keras-shaped tensor, resolved before any file exists.
-    private static func plan(_ model: Model) throws -> (writes: [(record: KerasWeightRecord, tensor: Tensor)], skeleton: [JSONValue], source: String) {
+    /// Every dataset to write with the native tensor it comes from, checked before any file
+    /// exists; each is turned back into Keras' layout only when it is written, so the export
+    /// holds one tensor at a time, not the model.
+    private static func plan(_ model: Model) throws -> (writes: [(record: KerasWeightRecord, native: Tensor)], skeleton: [JSONValue], source: String) {
         let source = "model '\(model.name)' provenance"
         try checkProvenance(model)
         let skeleton = model.provenance.extra["keras_skeleton"]?.arrayValue ?? []
-        let writes: [(record: KerasWeightRecord, tensor: Tensor)] = try records(model, source: source).map { record in
+        let writes: [(record: KerasWeightRecord, native: Tensor)] = try records(model, source: source).map { record in
             guard let layer = model.layer(named: record.layer), let native = layer.tensor(record.role) else {
                 throw KerasError.missingWeight(file: source, layer: record.layer, weight: record.role.rawValue)
             }
-            let keras = try record.transform.inverse(native, kerasShape: record.kerasShape)
-            guard keras.shape == record.kerasShape, keras.dtype == record.dtype else {
-                throw KerasError.weightShape(file: source, layer: record.layer, weight: record.role.rawValue,
-                                             expected: record.kerasShape, found: keras.shape)
-            }
-            return (record, keras)
+            return (record, native)
         }
         return (writes, skeleton, source)
+    }
+
+    /// The Keras-layout tensor for one record.
+    private static func kerasTensor(_ record: KerasWeightRecord, _ native: Tensor, source: String) throws -> Tensor {
+        let keras = try record.transform.inverse(native, kerasShape: record.kerasShape)
+        guard keras.shape == record.kerasShape, keras.dtype == record.dtype else {
+            throw KerasError.weightShape(file: source, layer: record.layer, weight: record.role.rawValue,
+                                         expected: record.kerasShape, found: keras.shape)
+        }
+        return keras
     }
 
     public static func write(_ model: Model, to path: String) throws {
@@ -71,7 +78,8 @@ public enum KerasExporter {
                         }
                     }
                 }
-                for (record, tensor) in writes {
+                for (record, native) in writes {
+                    let tensor = try kerasTensor(record, native, source: source)
                     let dataset = try root.createDataset(String(record.path.dropFirst()), type: elementType(record.dtype),
                                                          shape: record.kerasShape)
                     try tensor.withBytes { try dataset.writeBytes($0) }

@@ -82,18 +82,6 @@ struct BNMFileCheck {
         }
         if knownMinor { checkSchema(manifest.json) }
 
-        var damaged = Set<TensorKey>()
-        for entry in manifest.tensors {
-            // Extents were checked against the data section, which ends at the file's end.
-            let start = dataOffset + entry.offset
-            let actual = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + entry.length)]))
-            if actual != entry.crc32 {
-                _ = add(.checksumMismatch(path: path, tensor: entry.name, expected: entry.crc32, actual: actual))
-                if let owner = owners[entry.name] { damaged.insert(owner) }
-            }
-        }
-        checkPadding(bytes, header: header, manifest: manifest)
-
         var entries: [String: BNMTensorEntry] = [:]
         for entry in manifest.tensors { entries[entry.name] = entry }
         var layers: [Layer] = []
@@ -110,9 +98,40 @@ struct BNMFileCheck {
             }
             layers.append(Layer(name: entry.name, op: entry.op, inbound: entry.inbound, tensors: tensors, outputShape: entry.outputShape))
         }
+
+        // One pass over the data: each tensor's CRC-32 and the statistics the value rules need
+        // are computed from the same bytes while they are in cache, a piece at a time, and the
+        // pieces are released as the pass moves on.
+        var damaged = Set<TensorKey>()
+        var values = ValueScan()
+        var uses: [String: [(Layer, TensorRole)]] = [:]  // tensor-table name → who reads it
+        for (entry, layer) in zip(manifest.layers, layers) {
+            for reference in entry.tensors { uses[reference.tensor, default: []].append((layer, reference.role)) }
+        }
+        let piece = 4 << 20
+        for entry in manifest.tensors {
+            // Extents were checked against the data section, which ends at the file's end.
+            let start = dataOffset + entry.offset
+            var crc = CRC32()
+            var position = start
+            while position < start + entry.length {
+                let end = min(position + piece, start + entry.length)
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[position..<end])
+                crc.update(chunk)
+                for (layer, role) in uses[entry.name] ?? [] { values.add(chunk, role: role, layer: layer) }
+                mapping.release(position..<end)
+                position = end
+            }
+            if crc.value != entry.crc32 {
+                _ = add(.checksumMismatch(path: path, tensor: entry.name, expected: entry.crc32, actual: crc.value))
+                if let owner = owners[entry.name] { damaged.insert(owner) }
+            }
+        }
+        checkPadding(bytes, header: header, manifest: manifest)
+
         let model = Model(name: manifest.modelName, inputs: manifest.inputs, outputs: manifest.outputs, layers: layers,
                           provenance: manifest.provenance, layoutNotes: manifest.layoutNotes)
-        var rules = ModelRules(model: model, file: path, damaged: damaged)
+        var rules = ModelRules(model: model, file: path, damaged: damaged, values: values)
         rules.run()
         findings += rules.findings
         return nil

@@ -178,3 +178,46 @@ public struct Tensor: Sendable {
         return try withBytes { mine in try other.withBytes { theirs in mine.elementsEqual(theirs) } }
     }
 }
+
+extension Tensor {
+    /// Rows `range` of the outermost axis, as a tensor of the same dtype and inner shape. A
+    /// mapped tensor's rows are a view of the same mapping (no copy); in-memory rows are copied;
+    /// lazy rows stay lazy, read from the same source at their offset. This is how a large
+    /// tensor is moved a block at a time.
+    public func rows(_ range: Range<Int>) throws -> Tensor {
+        guard let outer = shape.first, range.lowerBound >= 0, range.upperBound <= outer else {
+            throw TensorError.invalidPermutation(axes: [range.lowerBound, range.upperBound], rank: rank)
+        }
+        let rowBytes = outer == 0 ? 0 : byteCount / outer
+        let newShape = [range.count] + shape.dropFirst()
+        let start = range.lowerBound * rowBytes, count = range.count * rowBytes
+        switch storage {
+        case .memory(let bytes):
+            return try Tensor(dtype: dtype, shape: newShape, bytes: Array(bytes[start..<(start + count)]))
+        case .mapped(let region):
+            guard let part = MappedRegion(file: region.file, offset: region.offset + start, count: count) else {
+                throw TensorError.byteCountMismatch(expected: start + count, actual: region.count)
+            }
+            return try Tensor(dtype: dtype, shape: newShape, storage: .mapped(part))
+        case .lazy(let source):
+            return try Tensor(dtype: dtype, shape: newShape, source: OffsetSource(base: source, offset: start, byteCount: count))
+        }
+    }
+
+    /// Lets the kernel drop a mapped tensor's pages from this process's resident set once they
+    /// have been used (see `MappedFile.release`); nothing for other storage.
+    public func releasePages() {
+        if case .mapped(let region) = storage { region.file.release(region.offset..<(region.offset + region.count)) }
+    }
+}
+
+/// A window of another source.
+struct OffsetSource: TensorSource {
+    let base: any TensorSource
+    let offset: Int
+    let byteCount: Int
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at byteOffset: Int) throws {
+        try base.read(into: buffer, at: offset + byteOffset)
+    }
+}

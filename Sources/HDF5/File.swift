@@ -84,8 +84,10 @@ public final class HDF5File: Sendable {
     /// written as UTF-8. The corresponding C function is `H5Fcreate`.
     public static func create(_ path: String) throws -> HDF5File {
         let site = Site(file: path, path: "/", operation: "create file")
+        let access = try Library.open(site, .propertyList) { H5Pcreate(chdf5_p_file_access()) }
+        try Library.call(site) { H5Pset_sieve_buf_size(access.id, 0) }
         let handle = try Library.open(site, .file) {
-            H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), chdf5_p_default())
+            H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), access.id)
         }
         return HDF5File(path: path, handle: handle, opened: nil)
     }

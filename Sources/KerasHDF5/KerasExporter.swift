@@ -50,6 +50,36 @@ public enum KerasExporter {
         return (writes, skeleton, source)
     }
 
+    /// Writes one dataset. A large tensor whose native rows come from one Keras axis goes a
+    /// block of rows at a time — each block turned back by the same transform and written as a
+    /// hyperslab — so memory holds a block, not the tensor (the forward direction's rule, in
+    /// reverse).
+    private static func writeData(_ record: KerasWeightRecord, _ native: Tensor, to dataset: Dataset, source: String) throws {
+        let blockBytes = 32 << 20
+        guard native.byteCount > blockBytes, let rows = record.transform.rowSource(kerasShape: record.kerasShape),
+              native.shape.first == record.kerasShape[rows.axis] * rows.rowsPerIndex else {
+            try kerasTensor(record, native, source: source).withBytes { try dataset.writeBytes($0) }
+            native.releasePages()
+            return
+        }
+        let extent = record.kerasShape[rows.axis]
+        let indexBytes = native.byteCount / max(extent, 1)
+        let perBlock = max(1, blockBytes / max(indexBytes, 1))
+        var first = 0
+        while first < extent {
+            let count = min(perBlock, extent - first)
+            let block = try native.rows((first * rows.rowsPerIndex)..<((first + count) * rows.rowsPerIndex))
+            var shape = record.kerasShape
+            shape[rows.axis] = count
+            let keras = try record.transform.inverse(block, kerasShape: shape)
+            var start = [Int](repeating: 0, count: shape.count)
+            start[rows.axis] = first
+            try keras.withBytes { try dataset.writeSlab(start: start, count: shape, bytes: $0) }
+            block.releasePages()
+            first += count
+        }
+    }
+
     /// The Keras-layout tensor for one record.
     private static func kerasTensor(_ record: KerasWeightRecord, _ native: Tensor, source: String) throws -> Tensor {
         let keras = try record.transform.inverse(native, kerasShape: record.kerasShape)
@@ -79,10 +109,9 @@ public enum KerasExporter {
                     }
                 }
                 for (record, native) in writes {
-                    let tensor = try kerasTensor(record, native, source: source)
                     let dataset = try root.createDataset(String(record.path.dropFirst()), type: elementType(record.dtype),
                                                          shape: record.kerasShape)
-                    try tensor.withBytes { try dataset.writeBytes($0) }
+                    try writeData(record, native, to: dataset, source: source)
                     for attribute in record.attributes.arrayValue ?? [] {
                         try HDF5JSONView.writeAttribute(attribute, to: dataset, source: source)
                     }

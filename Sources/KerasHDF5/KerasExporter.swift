@@ -54,8 +54,8 @@ public enum KerasExporter {
     /// block of rows at a time — each block turned back by the same transform and written as a
     /// hyperslab — so memory holds a block, not the tensor (the forward direction's rule, in
     /// reverse).
-    private static func writeData(_ record: KerasWeightRecord, _ native: Tensor, to dataset: Dataset, source: String) throws {
-        let blockBytes = 32 << 20
+    private static func writeData(_ record: KerasWeightRecord, _ native: Tensor, to dataset: Dataset, source: String,
+                                  blockBytes: Int) throws {
         guard native.byteCount > blockBytes, let rows = record.transform.rowSource(kerasShape: record.kerasShape),
               native.shape.first == record.kerasShape[rows.axis] * rows.rowsPerIndex else {
             try kerasTensor(record, native, source: source).withBytes { try dataset.writeBytes($0) }
@@ -91,6 +91,11 @@ public enum KerasExporter {
     }
 
     public static func write(_ model: Model, to path: String) throws {
+        try write(model, to: path, blockBytes: 32 << 20)
+    }
+
+    /// `blockBytes`: tensors larger than this are written a block of rows at a time.
+    static func write(_ model: Model, to path: String, blockBytes: Int) throws {
         let (writes, skeleton, source) = try plan(model)
         try keras {
             try HDF5File.writeAtomically(to: path) { root in
@@ -111,7 +116,7 @@ public enum KerasExporter {
                 for (record, native) in writes {
                     let dataset = try root.createDataset(String(record.path.dropFirst()), type: elementType(record.dtype),
                                                          shape: record.kerasShape)
-                    try writeData(record, native, to: dataset, source: source)
+                    try writeData(record, native, to: dataset, source: source, blockBytes: blockBytes)
                     for attribute in record.attributes.arrayValue ?? [] {
                         try HDF5JSONView.writeAttribute(attribute, to: dataset, source: source)
                     }

@@ -38,7 +38,12 @@ public struct Model: Sendable {
     /// Names of the layers whose outputs are the model's outputs.
     public var outputs: [String]
     /// In topological order: every inbound name refers to an earlier layer.
-    public var layers: [Layer]
+    public var layers: [Layer] {
+        didSet { index = LayerIndex(layers) }
+    }
+    /// Lookups by name, kept with `layers` so that `layer(named:)` and `consumers(of:)` cost
+    /// O(1) and a pass over a 200,000-layer model stays linear.
+    private var index: LayerIndex
     public var provenance: Provenance
     /// Free-form notes about layouts beyond the documented conventions (rarely needed).
     public var layoutNotes: [String]
@@ -49,17 +54,32 @@ public struct Model: Sendable {
         self.inputs = inputs
         self.outputs = outputs
         self.layers = layers
+        self.index = LayerIndex(layers)
         self.provenance = provenance
         self.layoutNotes = layoutNotes
     }
 
     /// The layer called `name`.
     public func layer(named name: String) -> Layer? {
-        layers.first { $0.name == name }
+        index.position[name].map { layers[$0] }
     }
 
     /// The layers that take `name`'s output as an input, in model order.
     public func consumers(of name: String) -> [Layer] {
-        layers.filter { $0.inbound.contains(name) }
+        (index.consumers[name] ?? []).map { layers[$0] }
+    }
+}
+
+/// Where each layer name first appears, and which layers read each name.
+private struct LayerIndex: Sendable {
+    var position: [String: Int] = [:]
+    var consumers: [String: [Int]] = [:]
+
+    init(_ layers: [Layer]) {
+        position.reserveCapacity(layers.count)
+        for (offset, layer) in layers.enumerated() {
+            if position[layer.name] == nil { position[layer.name] = offset }
+            for name in Set(layer.inbound) { consumers[name, default: []].append(offset) }
+        }
     }
 }

@@ -52,8 +52,10 @@ extension JSONValue: CustomStringConvertible, CustomDebugStringConvertible {
 }
 
 /// Escapes one JSON Pointer reference token (`~` → `~0`, `/` → `~1`).
-func escapePointerToken(_ token: String) -> String {
-    guard token.contains("~") || token.contains("/") else { return token }
+public func escapePointerToken(_ token: String) -> String {
+    // Bytes, not `String.contains`: with Foundation loaded that is a locale-aware search, and
+    // this runs for every error a schema evaluation collects.
+    guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
     return token.replacingAll("~", with: "~0").replacingAll("/", with: "~1")
 }
 

@@ -80,18 +80,25 @@ public enum BNMWriter {
     /// Tensor names, offsets and the manifest text (with placeholder CRCs) for a model.
     /// The JSON Pointer of the first integer in `value` outside ±2⁵³, if any.
     static func firstUnsafeInteger(in value: JSONValue, pointer: String) -> String? {
+        // The pointer is spelled out only for the integer found, not for every member visited.
+        guard let path = unsafeIntegerPath(in: value) else { return nil }
+        let text = pointer + path.reversed().map { "/" + escapePointerToken($0) }.joined()
+        return text.isEmpty ? "/" : text
+    }
+
+    /// The reference tokens (innermost first) of the first integer outside ±2⁵³.
+    private static func unsafeIntegerPath(in value: JSONValue) -> [String]? {
         switch value {
         case let .int(number):
-            return number.magnitude > UInt64(BNMHeader.maxManifestInteger) ? (pointer.isEmpty ? "/" : pointer) : nil
+            return number.magnitude > UInt64(BNMHeader.maxManifestInteger) ? [] : nil
         case let .array(items):
             for (index, item) in items.enumerated() {
-                if let found = firstUnsafeInteger(in: item, pointer: "\(pointer)/\(index)") { return found }
+                if var path = unsafeIntegerPath(in: item) { path.append(String(index)); return path }
             }
             return nil
         case let .object(members):
             for (key, item) in members {
-                let escaped = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
-                if let found = firstUnsafeInteger(in: item, pointer: "\(pointer)/\(escaped)") { return found }
+                if var path = unsafeIntegerPath(in: item) { path.append(key); return path }
             }
             return nil
         default:

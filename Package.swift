@@ -7,7 +7,7 @@ import PackageDescription
 let package = Package(
     name: "bnconvert",
     products: [
-        .library(name: "BNConvert", targets: ["BNModel", "KerasHDF5", "HDF5", "JSONSchema", "AtomicWrite"]),
+        .library(name: "BNConvert", targets: ["BNConvert"]),
         .executable(name: "bnconvert", targets: ["bnconvert"]),
     ],
     dependencies: [
@@ -26,7 +26,9 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5", "AtomicWrite"]),
         .target(name: "JSONSchema"),
         .target(name: "BNModel", dependencies: ["JSONSchema", "AtomicWrite", "CZlib"]),
-        .target(name: "KerasHDF5", dependencies: ["HDF5", "BNModel"]),
+        .target(name: "KerasHDF5", dependencies: ["HDF5", "BNModel", "JSONSchema"]),
+        // The umbrella users import: re-exports every library module.
+        .target(name: "BNConvert", dependencies: ["AtomicWrite", "BNModel", "HDF5", "JSONSchema", "KerasHDF5"]),
         .executableTarget(
             name: "bnconvert",
             dependencies: [
@@ -39,6 +41,6 @@ let package = Package(
         .testTarget(name: "BNModelTests", dependencies: ["BNModel"], resources: [.copy("Fixtures")]),
         // Runs the built `bnconvert` as a user would: exit codes, messages, files left behind.
         .testTarget(name: "CLITests", dependencies: ["bnconvert", "BNModel"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KerasHDF5Tests", dependencies: ["KerasHDF5", "BNModel", "HDF5"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KerasHDF5Tests", dependencies: ["KerasHDF5", "BNModel", "HDF5", "BNConvert"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,6 +1,5 @@
-import BNModel
+import BNConvert
 import Foundation
-import KerasHDF5
 import Testing
 
 // README-EXAMPLE-BEGIN

@@ -1,4 +1,7 @@
 import CHDF5
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A group: a folder of named links to groups and datasets.
 public struct Group: HDF5Node {
@@ -15,7 +18,10 @@ public struct Group: HDF5Node {
         case creation
     }
 
-    /// The names of the direct children. The corresponding C function is `H5Lget_name_by_idx`.
+    /// The names of the direct children, in one pass over the group's links (asking for each
+    /// name by its index instead costs a walk of the group's B-tree per name: quadratic in
+    /// the number of children, minutes for a 100,000-layer model). The corresponding C
+    /// function is `H5Literate`.
     public func children(order: Order = .name) throws -> [String] {
         let site = site("list children")
         return try Library.locked {
@@ -24,19 +30,27 @@ public struct Group: HDF5Node {
                     file: file.path, path: path, operation: "list children in creation order",
                     message: "the group was created without link creation-order tracking")
             }
-            var info = H5G_info_t()
-            try Library.call(site) { H5Gget_info(handle.id, &info) }
+            final class Names { var names: [String] = []; var invalid = false }
+            let collected = Names()
+            var position: hsize_t = 0
             let index = order == .name ? H5_INDEX_NAME : H5_INDEX_CRT_ORDER
-            return try (0..<info.nlinks).map { position in
-                let length = try Library.call(site) {
-                    H5Lget_name_by_idx(handle.id, ".", index, H5_ITER_INC, position, nil, 0, chdf5_p_default())
-                }
-                var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+            try withExtendedLifetime(collected) {
                 try Library.call(site) {
-                    H5Lget_name_by_idx(handle.id, ".", index, H5_ITER_INC, position, &buffer, buffer.count, chdf5_p_default())
+                    H5Literate(handle.id, index, H5_ITER_INC, &position, { _, name, _, context in
+                        guard let name, let context else { return -1 }
+                        let names = Unmanaged<Names>.fromOpaque(context).takeUnretainedValue()
+                        let bytes = UnsafeRawBufferPointer(start: name, count: strlen(name))
+                        guard let text = String(validating: bytes, as: UTF8.self) else {
+                            names.invalid = true
+                            return 1  // stop: the caller reports it
+                        }
+                        names.names.append(text)
+                        return 0
+                    }, Unmanaged.passUnretained(collected).toOpaque())
                 }
-                return try decodeName(buffer, site: site)
             }
+            if collected.invalid { throw HDF5Error.invalidText(file: site.file, path: site.path) }
+            return collected.names
         }
     }
 
@@ -177,13 +191,5 @@ public struct Group: HDF5Node {
         guard found == expected else {
             throw HDF5Error.wrongKind(file: file.path, path: target, expected: expected, found: found)
         }
-    }
-
-    private func decodeName(_ buffer: [CChar], site: Site) throws -> String {
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        guard let name = String(validating: bytes, as: UTF8.self) else {
-            throw HDF5Error.invalidText(file: site.file, path: site.path)
-        }
-        return name
     }
 }

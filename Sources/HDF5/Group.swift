@@ -88,21 +88,30 @@ public struct Group: HDF5Node {
     /// Opens the group at `relativePath`.
     public func group(_ relativePath: String) throws -> Group {
         let target = childPath(relativePath)
-        try expect(relativePath, is: .group)
-        let opened = try Library.open(site("open group", target), .group) {
-            H5Gopen2(handle.id, relativePath, chdf5_p_default())
-        }
+        let opened = try open(relativePath, as: .group, kind: .group) { H5Gopen2(handle.id, relativePath, chdf5_p_default()) }
         return Group(file: file, handle: opened, path: target)
     }
 
     /// Opens the dataset at `relativePath`, reading its shape and element type (not its data).
     public func dataset(_ relativePath: String) throws -> Dataset {
         let target = childPath(relativePath)
-        try expect(relativePath, is: .dataset)
-        let opened = try Library.open(site("open dataset", target), .dataset) {
-            H5Dopen2(handle.id, relativePath, chdf5_p_default())
-        }
+        let opened = try open(relativePath, as: .dataset, kind: .dataset) { H5Dopen2(handle.id, relativePath, chdf5_p_default()) }
         return try Dataset(file: file, handle: opened, path: target)
+    }
+
+    /// Opens an object directly — one lookup, the common case — and only when that fails asks
+    /// what is at the path, so that a missing object or one of another kind gets its own error
+    /// (checking first would walk the path three times for every object opened).
+    private func open(_ relativePath: String, as expected: ObjectKind, kind: Handle.Kind, _ call: () -> hid_t) throws -> Handle {
+        let site = site("open \(expected.rawValue)", childPath(relativePath))
+        return try Library.locked {
+            _ = H5Eclear2(chdf5_e_default())
+            let id = call()
+            if id >= 0 { return Handle(id: id, kind: kind) }
+            let failure = ErrorStack.capture().error(at: site)
+            try expect(relativePath, is: expected)  // throws notFound / wrongKind when that is why
+            throw failure
+        }
     }
 
     /// Creates a child group. With `trackCreationOrder` its children can later be listed in

@@ -96,10 +96,18 @@ public struct KerasFile: Sendable {
         return try keras {
             var byLayer: [String: [StoredWeight]] = [:]
             for groupName in try root.stringListAttribute("layer_names") {
+                // A layer or weight the lists name but the file lacks is left out: the layer
+                // then misses a weight its configuration needs, which validation reports as
+                // a finding at that layer (BN001, CH005), not as an unreadable file.
+                guard try root.kind(of: groupName) == .group else {
+                    byLayer[groupName, default: []] += []  // listed: its weights are missing, not foreign
+                    continue
+                }
                 let group = try root.group(groupName)
                 let names = try group.hasAttribute("weight_names") || group.hasAttribute("weight_names0")
                     ? try group.stringListAttribute("weight_names") : []
                 for weightName in names {
+                    guard try group.kind(of: weightName) == .dataset else { continue }
                     let dataset = try group.dataset(weightName)
                     let components = weightName.split(separator: "/").map(String.init)
                     let variable = String(components.last?.split(separator: ":").first ?? "")

@@ -41,6 +41,14 @@ public enum KerasImporter {
         } else {
             throw KerasError.architectureRequired(file: path)
         }
+        // The architecture travels in the .bnm manifest (the provenance), which holds at most
+        // 64 MiB: a larger one could never be written, so it is refused before parsing (a
+        // JSON tree costs several times its text), giving convert and validate one verdict.
+        guard architectureText.utf8.count <= BNMHeader.maxManifestLength else {
+            throw KerasError.invalidConfig(
+                source: architectureSource, field: "architecture",
+                detail: "is \(architectureText.utf8.count >> 20) MiB of JSON; a .bnm manifest, which carries it, holds at most \(BNMHeader.maxManifestLength >> 20) MiB")
+        }
         let architecture = try KerasArchitecture(json: architectureText, source: architectureSource)
         var importer = GraphBuilder(file: file, architecture: architecture, source: architectureSource,
                                     inputShapeOverride: options.inputShape)

@@ -50,3 +50,21 @@ import Testing
         }
     }
 }
+
+/// An architecture too large for any `.bnm` manifest is refused before it is parsed, by the
+/// importer that convert and validate share, so both give the same verdict.
+@Suite struct OversizedArchitectureTests {
+    @Test func architectureOverTheManifestLimitIsRefusedUnparsed() throws {
+        let huge = String(repeating: " ", count: BNMHeader.maxManifestLength) + "{}"
+        let options = KerasImportOptions(architectureJSON: huge, architectureSource: "big.json")
+        let path = KerasFixture.path("per_activation_bn.h5")
+        #expect {
+            try KerasImporter.read(path: path, options: options)
+        } throws: { error in
+            guard case KerasError.invalidConfig(let source, let field, let detail) = error else { return false }
+            return source == "big.json" && field == "architecture" && detail.contains("64 MiB")
+        }
+        let (findings, unusable) = KerasValidation.validate(path: path, options: options)
+        #expect(findings.isEmpty && unusable?.contains("at most 64 MiB") == true, "\(String(describing: unusable))")
+    }
+}

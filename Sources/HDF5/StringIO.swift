@@ -28,7 +28,13 @@ enum StringIO {
                     return try decode(UnsafeBufferPointer(start: pointer, count: strlen(pointer)), site: site)
                 }
             case let .fixed(size):
-                var bytes = [CChar](repeating: 0, count: count * size)
+                // Both numbers come from the file: multiply them with a check.
+                let (total, overflow) = count.multipliedReportingOverflow(by: size)
+                guard !overflow, size >= 0 else {
+                    throw HDF5Error.shapeMismatch(file: site.file, path: site.path,
+                                                  detail: "\(count) strings of \(size) bytes do not fit in memory")
+                }
+                var bytes = [CChar](repeating: 0, count: total)
                 _ = try bytes.withUnsafeMutableBytes { raw in
                     try Library.call(site) { readCall(memoryType.id, raw.baseAddress!) }
                 }

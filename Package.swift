@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Reads Keras' `.keras` archives (a zip of config.json and model.weights.h5).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -20,13 +22,15 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"])]
         ),
         .target(name: "AtomicWrite"),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // prctl(2) and async-signal-safe handlers for the CLI's worker process.
         .target(name: "CProcess"),
         .target(name: "HDF5", dependencies: ["CHDF5", "AtomicWrite"]),
         .target(name: "JSONSchema"),
-        .target(name: "BNModel", dependencies: ["JSONSchema", "AtomicWrite", "CZlib"]),
-        .target(name: "KerasHDF5", dependencies: ["HDF5", "BNModel", "JSONSchema"]),
+        .target(name: "BNModel", dependencies: ["JSONSchema", "AtomicWrite", "SystemZlib"]),
+        .target(name: "KerasHDF5", dependencies: [
+            "HDF5", "BNModel", "JSONSchema", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         // The umbrella users import: re-exports every library module.
         .target(name: "BNConvert", dependencies: ["AtomicWrite", "BNModel", "HDF5", "JSONSchema", "KerasHDF5"]),
         .executableTarget(

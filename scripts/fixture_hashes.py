@@ -39,14 +39,14 @@ def main():
                 stem = entry["file"].replace("/", "_")
                 out = os.path.join(scratch, stem + ".bnm")
                 args = [source, out, "--force"]
-                if entry["kind"] != "full_model_h5":
+                if entry["kind"] not in ("full_model_h5", "keras_archive"):
                     args += ["--config", os.path.join(KERAS, fixture["config"])]
                 code, _ = run(tool, args)
                 if code != 0 or not os.path.exists(out):
                     print(f"{entry['file']} -> .bnm: exit {code}")
                     continue
                 print(f"{entry['file']} -> .bnm: {sha(out)}")
-                suffix = ".weights.h5" if entry["file"].endswith(".weights.h5") else ".h5"
+                suffix = ".weights.h5" if entry["file"].endswith((".weights.h5", ".keras")) else ".h5"
                 back = os.path.join(scratch, stem + ".back" + suffix)
                 code, _ = run(tool, [out, back])
                 print(f"{entry['file']} -> .bnm -> {suffix}: " + (sha(back) if code == 0 and os.path.exists(back) else f"exit {code}"))

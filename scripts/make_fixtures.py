@@ -14,6 +14,7 @@ Run from anywhere:
     python3 scripts/make_fixtures.py --part defects  # only the planted-defect corpus (h5py, no TF)
     python3 scripts/make_fixtures.py --part damaged  # only Tests/CLITests/Fixtures (bytes changed)
     python3 scripts/make_fixtures.py --part hostile  # only Tests/CLITests/Fixtures/hostile (h5py, no TF)
+    python3 scripts/make_fixtures.py --part archives # .keras archives of two fixtures (needs TF)
 
 Part A writes small HDF5 files (Keras 3 / tf_keras saves and an h5py-written
 edge-case file) and, for each, `<stem>.expected.json`, produced by walking the
@@ -38,7 +39,7 @@ from fixtures import common  # noqa: E402  (sets TF env vars before TF import)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["a", "b", "defects", "damaged", "hostile", "all"], default="all")
+    ap.add_argument("--part", choices=["a", "b", "defects", "damaged", "hostile", "archives", "all"], default="all")
     ap.add_argument("--verify", action="store_true",
                     help="only re-check the committed fixtures, write nothing")
     args = ap.parse_args()
@@ -79,6 +80,9 @@ def main():
     if args.part in ("b", "all"):
         from fixtures import part_b
         part_b.run(b_dir, keras, tf_keras)
+    if args.part in ("archives", "all"):
+        from fixtures import archives
+        archives.run(ROOT, keras, tf_keras)
     if args.part == "all":
         from fixtures import defects, damaged, hostile
         defects.run(ROOT)

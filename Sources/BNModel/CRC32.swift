@@ -1,4 +1,4 @@
-import CZlib
+import SystemZlib
 
 /// CRC-32 with the IEEE 802.3 / zlib polynomial (reflected 0xEDB88320, initial value and final
 /// XOR 0xFFFFFFFF) — the same function as Python's `zlib.crc32` and PNG's chunk CRC.

@@ -25,27 +25,39 @@ public final class HDF5File: Sendable {
     /// A missing file, a file without the HDF5 signature and a truncated file each give their
     /// own ``HDF5Error`` case. The corresponding C function is `H5Fopen`.
     public static func open(_ path: String) throws -> HDF5File {
+        try open(path, reportingAs: path)
+    }
+
+    /// Opens `path` read-only, naming the file `name` in every error and in ``path`` (a file
+    /// extracted from an archive is named after its place in the archive, not after the
+    /// private temporary file it was read from).
+    ///
+    /// With `removingName`, the path is unlinked as soon as libhdf5 holds the file open (before
+    /// its identity is recorded, since that changes the file's status time): for a private
+    /// temporary copy that must leave nothing behind.
+    public static func open(_ path: String, reportingAs name: String, removingName: Bool = false) throws -> HDF5File {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw HDF5Error.fileNotFound(file: path, reason: "no such file")
+            throw HDF5Error.fileNotFound(file: name, reason: "no such file")
         }
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw HDF5Error.fileNotFound(file: path, reason: "permission denied")
+            throw HDF5Error.fileNotFound(file: name, reason: "permission denied")
         }
-        let site = Site(file: path, path: "/", operation: "open file")
+        let site = Site(file: name, path: "/", operation: "open file")
         // H5Fis_hdf5 looks for the signature only; a negative answer means "not ours at all".
         let isHDF5 = try Library.locked { () throws -> Int32 in
             _ = H5Eclear2(chdf5_e_default())
             return H5Fis_hdf5(path)
         }
-        guard isHDF5 > 0 else { throw HDF5Error.notHDF5(file: path) }
+        guard isHDF5 > 0 else { throw HDF5Error.notHDF5(file: name) }
         // No data sieving: a hyperslab that takes a few columns of every row (a block of a
         // large dense kernel) is then read as just those bytes, not as every 64 KiB window
         // around them — 0.4 GB instead of 10 GB for a 411 MB kernel read in 25 blocks.
         let access = try Library.open(site, .propertyList) { H5Pcreate(chdf5_p_file_access()) }
         try Library.call(site) { H5Pset_sieve_buf_size(access.id, 0) }
         let handle = try Library.open(site, .file) { H5Fopen(path, chdf5_f_acc_rdonly(), access.id) }
-        let file = HDF5File(path: path, handle: handle, opened: nil)
-        let opened = HDF5File(path: path, handle: handle, opened: try file.identity())
+        if removingName { unlink(path) }
+        let file = HDF5File(path: name, handle: handle, opened: nil)
+        let opened = HDF5File(path: name, handle: handle, opened: try file.identity())
         try Containment.audit(opened)
         return opened
     }

@@ -7,7 +7,8 @@ import JSONSchema
 /// name order), with attributes, element types and shapes, and no dataset values.
 public enum HDF5JSONView {
     public static func describe(path: String) throws -> JSONValue {
-        let file = try keras { try HDF5File.open(path) }
+        // A `.keras` archive is described by the HDF5 file inside it.
+        let file = KerasArchive.isArchive(path) ? try KerasArchive.open(path).weights : try keras { try HDF5File.open(path) }
         var objects: [JSONValue] = []
         try keras { try visit(try file.root, into: &objects) }
         var view: JSONObject = ["format": "hdf5", "file": .string(path)]

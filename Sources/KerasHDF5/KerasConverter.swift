@@ -30,6 +30,8 @@ public enum KerasConverter {
             failure = error
         }
         if let failure {
+            // A weight that could not be read is the input's fault: report the input's error.
+            if case .tensorSourceFailed(_, _, let underlying) = failure { throw underlying }
             guard case .invalidModel = failure else { throw failure }
             let findings = KerasValidation.validate(imported, path: input)
             guard !force, findings.contains(where: { $0.severity == .error }) else {

@@ -37,17 +37,16 @@ public struct KerasFile: Sendable {
     public init(path: String) throws {
         self.path = path
         let file: HDF5File
-        do {
-            file = try HDF5File.open(path)
-        } catch HDF5Error.notHDF5(let name) {
-            // Keras 3's native `.keras` format is a zip archive holding the HDF5 weights.
-            if let handle = FileHandle(forReadingAtPath: path), let magic = try? handle.read(upToCount: 4), magic == Data("PK\u{03}\u{04}".utf8) {
-                throw KerasError.unknownLayout(
-                    file: name, detail: "this is a zip archive (Keras' .keras format): unzip it and convert its model.weights.h5 with --config config.json")
+        var archiveArchitecture: String?
+        if KerasArchive.isArchive(path) {
+            // A `.keras` archive: its config.json is the architecture the file carries.
+            (archiveArchitecture, file) = try KerasArchive.open(path)
+        } else {
+            do {
+                file = try HDF5File.open(path)
+            } catch let error as HDF5Error {
+                throw KerasError.hdf5(error)
             }
-            throw KerasError.hdf5(.notHDF5(file: name))
-        } catch let error as HDF5Error {
-            throw KerasError.hdf5(error)
         }
         self.file = file
         let root = try keras { try file.root }
@@ -56,7 +55,7 @@ public struct KerasFile: Sendable {
             return try node.attribute(name).value.strings?.first
         }
         (kind, storedArchitecture, kerasVersion, backend) = try keras {
-            let architecture = try text(root, "model_config")
+            let architecture = try archiveArchitecture ?? text(root, "model_config")
             let version = try text(root, "keras_version") ?? ""
             let backend = try text(root, "backend") ?? ""
             if try root.kind(of: "model_weights") == .group {

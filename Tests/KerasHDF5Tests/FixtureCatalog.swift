@@ -53,9 +53,10 @@ struct KerasFixture: CustomTestStringConvertible, Sendable {
     /// The fixtures the converter must refuse, with a typed error.
     static let refused = all.filter { $0.refusal != nil }
 
-    /// The architecture to pass with `--config`: only weights-only files need it.
+    /// The architecture to pass with `--config`: only weights-only files need it (a full
+    /// model and a `.keras` archive carry their own).
     var configText: String? {
-        guard fileKind != "full_model_h5", let config else { return nil }
+        guard fileKind != "full_model_h5", fileKind != "keras_archive", let config else { return nil }
         return try? String(contentsOfFile: Self.path(config), encoding: .utf8)
     }
 }

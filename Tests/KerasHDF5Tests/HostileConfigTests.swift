@@ -46,16 +46,40 @@ import Testing
 }
 
 @Suite struct RefusalMessageTests {
-    /// Keras 3's `.keras` archive is not HDF5: the error says what to do with it.
-    @Test func kerasArchiveGetsAHint() throws {
+    /// A damaged `.keras` archive, or a zip that is not one, is a typed error naming the file.
+    @Test(arguments: [
+        ("PK\u{03}\u{04}rest of a zip archive", "a zip archive that cannot be read"),
+    ])
+    func brokenArchiveIsATypedError(_ content: String, _ expected: String) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).keras").path
-        _ = FileManager.default.createFile(atPath: path, contents: Data("PK\u{03}\u{04}rest of a zip archive".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(content.utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             _ = try KerasImporter.read(path: path)
-            Issue.record("a zip archive was read")
+            Issue.record("a broken archive was read")
         } catch let error as KerasError {
-            #expect(error.description.contains("unzip"), "\(error)")
+            #expect(error.description.hasPrefix(path) && error.description.contains(expected), "\(error)")
+        }
+    }
+
+    /// A real zip that lacks the weights member says which member is missing.
+    @Test func archiveWithoutWeightsNamesTheMissingMember() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("archive-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("{}".utf8).write(to: folder.appendingPathComponent("config.json"))
+        let archive = folder.appendingPathComponent("model.keras").path
+        let zip = Process()
+        zip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        zip.arguments = ["python3", "-m", "zipfile", "-c", archive, "config.json"]
+        zip.currentDirectoryURL = folder
+        try zip.run()
+        zip.waitUntilExit()
+        try #require(zip.terminationStatus == 0)
+        #expect {
+            try KerasImporter.read(path: archive)
+        } throws: { error in
+            "\(error)".hasPrefix(archive) && "\(error)".contains("without model.weights.h5")
         }
     }
 

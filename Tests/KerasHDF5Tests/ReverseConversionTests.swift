@@ -7,7 +7,8 @@ import Testing
 /// `.bnm` → Keras: the file written back has the original's layout, dataset for dataset and
 /// attribute for attribute, so Keras loads it as it loaded the original.
 @Suite struct ReverseConversionTests {
-    static let files = Array(Set(KerasFixture.convertible.map { $0.file })).sorted()
+    /// HDF5 sources only: a `.keras` archive is compared through its parity test.
+    static let files = Array(Set(KerasFixture.convertible.filter { $0.fileKind != "keras_archive" }.map { $0.file })).sorted()
 
     @Test(arguments: files)
     func roundTripRestoresEveryDatasetAndAttribute(_ file: String) throws {

@@ -9,6 +9,12 @@ enum Entry {
         // disk, instead of killing the process mid-write.
         signal(SIGXFSZ, SIG_IGN)
         let status: Int32
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let (typed, meant) = CommandSuggestion.suggestion(for: arguments) {
+            Console.error("unknown command '\(typed)'; did you mean '\(meant)'? (see bnconvert --help)")
+            fflush(nil)
+            _exit(ExitCode.validationFailure.rawValue)
+        }
         do {
             var command = try BNConvertCommand.parseAsRoot()
             try command.run()
@@ -17,7 +23,8 @@ enum Entry {
             let code = BNConvertCommand.exitCode(for: error)
             let message = BNConvertCommand.fullMessage(for: error)
             if code.isSuccess {
-                print(message)
+                // Help, --version, completion scripts; nothing for the worker process's exit 0.
+                if !message.isEmpty { print(message) }
             } else if !message.isEmpty {
                 FileHandle.standardError.write(Data((message + "\n").utf8))
             }
@@ -43,6 +50,10 @@ struct BNConvertCommand: ParsableCommand {
             2 unusable input (unreadable, malformed or unsupported file); 64 wrong usage; \
             73 the output could not be written (missing or read-only folder, full disk); \
             128+N cancelled by signal N (130 for Ctrl-C).
+
+            Every command takes --quiet (-q: results and errors only) and --verbose (-v: every \
+            layer, timings). Errors name the file at fault; with --json an unusable input is also \
+            printed on stdout as {"error": {"code": ..., "file": ..., "message": ...}}.
             """,
         version: "bnconvert 0.2.0 (.bnm format 1.0)",
         subcommands: [ConvertCommand.self, InspectCommand.self, VerifyCommand.self, ValidateCommand.self],

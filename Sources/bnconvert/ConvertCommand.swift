@@ -27,6 +27,8 @@ struct ConvertCommand: ParsableCommand {
     @Flag(name: .long, help: "Write the .bnm even when validation finds errors in the model.")
     var force = false
 
+    @OptionGroup var common: CommonOptions
+
     private var isReverse: Bool { input.hasSuffix(".bnm") }
 
     func validate() throws {
@@ -48,39 +50,60 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
+        common.apply()
+        let files = CommandFiles(input: input, others: config.map { [$0] } ?? [], output: output)
+        var architecture: String?
+        try reportingErrors(files) {
+            try Preflight.readable(input)
+            architecture = try config.map(Preflight.configText)
+            try Preflight.writable(output)
+        }
         try CrashIsolation.isolate(isReverse ? .writing(output) : .reading(input), output: output)
         if isReverse { Console.containBusErrors(reading: input) }
-        try reportingErrors(file: input, output: output) {
+        let started = Date()
+        // The forward conversion reads the Keras file once (libhdf5, read(2)); the reverse one
+        // maps the .bnm and writes an .h5 of about its size.
+        let progress = Progress.start("converting", input, counter: isReverse ? .written : .read)
+        defer { progress?.finish() }
+        try reportingErrors(files) {
             if isReverse {
                 let model = try BNMFile(path: input).model(verifyChecksums: true)
+                Console.detail("read \(input): \(model.layers.count) layers, checksums verified in \(humanDuration(Date().timeIntervalSince(started)))")
                 try KerasExporter.write(model, to: output)
+                progress?.finish()
                 Console.note("wrote \(output) (\(model.provenance.sourceFormat) layout, from Keras \(model.provenance.sourceVersion))")
+                Console.detail("done in \(humanDuration(Date().timeIntervalSince(started)))")
                 return
             }
-            let architecture = try config.map { try String(contentsOfFile: $0, encoding: .utf8) }
             let options = KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config",
                                              inputShape: inputShape.flatMap(parseShape))
-            let inputBytes = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
-            let showProgress = Console.standardErrorIsTerminal && inputBytes >= 64 << 20
-            let started = Date()
-            if showProgress { Console.progress("converting \(input) → \(output): \(humanBytes(inputBytes))…") }
             // Written to a temporary file, validated there (the same checks as `bnconvert
             // validate`), and only then put in place: a model an engine would trip over is not
             // written unless the user insists.
             let conversion = try KerasConverter.convert(input: input, output: output, options: options, force: force)
-            if showProgress {
-                Console.progress(String(format: "converted %@ in %.1f s", humanBytes(inputBytes), Date().timeIntervalSince(started)), done: true)
-            }
+            progress?.finish()
+            let elapsed = Date().timeIntervalSince(started)
             conversion.imported.warnings.forEach(Console.warning)
-            conversion.findings.forEach { Console.note("\($0)") }
+            let model = conversion.imported.model
+            if Console.verbosity >= .verbose {
+                for layer in model.layers {
+                    Console.detail(layerLine(name: layer.name, op: layer.op, inbound: layer.inbound, outputShape: layer.outputShape))
+                }
+            }
+            // Errors explain a refusal, so they are listed even with --quiet.
+            for finding in conversion.findings {
+                if finding.severity == .error, !conversion.written { Console.write("\(finding)\n") } else { Console.note("\(finding)") }
+            }
             let errors = conversion.findings.filter { $0.severity == .error }.count
             guard conversion.written else {
                 Console.error("not writing \(output): validation found \(errors) error(s) in the model (listed above); fix the source, or pass --force to write it anyway")
                 throw ExitStatus.checkFailed
             }
             if errors > 0 { Console.warning("wrote \(output) despite \(errors) validation error(s) (--force)") }
-            let model = conversion.imported.model
             Console.note("wrote \(output): \(model.layers.count) layers, \(model.layers.reduce(0) { $0 + $1.tensors.count }) tensors")
+            let bytes = model.layers.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.tensor.byteCount } }
+            Console.detail("read, validated and wrote \(humanBytes(bytes)) of tensors in \(humanDuration(elapsed))"
+                + (elapsed > 0 ? " (\(humanBytes(Int(Double(bytes) / elapsed)))/s)" : ""))
         }
     }
 }

@@ -29,7 +29,8 @@ enum CrashIsolation {
 
     /// Returns normally in the child (or when isolation is unavailable); in the parent, runs the
     /// child, mirrors its exit status and never returns.
-    static func isolate(_ work: Work, output: String? = nil) throws {
+    /// With `json`, a crash is also reported as an error object on stdout (see ``Failure``).
+    static func isolate(_ work: Work, output: String? = nil, json: Bool = false) throws {
         let environment = ProcessInfo.processInfo.environment
         if let parent = environment[marker] {
             _ = cprocess_die_with_parent(SIGKILL)
@@ -62,14 +63,15 @@ enum CrashIsolation {
             Console.error("\(subject(of: work)): the worker process was stopped from outside (signal \(signal)); nothing was written")
             throw ExitCode(128 + signal)
         }
+        let failure: Failure
         switch work {
         case .reading(let file):
-            Console.error("\(file): reading this file crashed (signal \(signal)), which damaged HDF5 files do to libhdf5; copy the file again from its source (if it is intact, please report this as a bug)")
-            throw ExitStatus.unusableInput
+            failure = Failure(.crashed, file: file, message: "reading this file crashed (signal \(signal)), which damaged HDF5 files do to libhdf5; copy the file again from its source (if it is intact, please report this as a bug)")
         case .writing(let file):
-            Console.error("\(file): writing it crashed inside libhdf5 (signal \(signal)), which a full disk or a failing file system does; check the free space, then run again")
-            throw ExitStatus.cannotCreateOutput
+            failure = Failure(.outputNotWritable, file: file, message: "writing it crashed inside libhdf5 (signal \(signal)), which a full disk or a failing file system does; check the free space, then run again")
         }
+        failure.report(json: json)
+        throw failure.exitCode
     }
 
     private static func subject(of work: Work) -> String {

@@ -14,35 +14,66 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "A .bnm or Keras .h5 file.")
     var file: String
 
-    @Flag(name: .long, help: "Print JSON: a .bnm's manifest, or a .h5's structure (schemas/keras-h5.schema.json).")
+    @Flag(name: .long, help: "Print JSON: a .bnm's manifest, or a .h5's structure (schemas/keras-h5.schema.json). An unusable file is an error object: {\"error\": {\"code\", \"file\", \"message\"}}.")
     var json = false
+
+    @Flag(name: .long, help: "Print the layer graph in Graphviz DOT (kinds, BN modes, shapes; edges from inbound layers): bnconvert inspect m.bnm --dot | dot -Tsvg > m.svg")
+    var dot = false
 
     @Option(name: .long, help: "Architecture JSON for a weights-only Keras file.")
     var config: String?
 
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard !(json && dot) else { throw ValidationError("--json and --dot are two output formats; pass one of them") }
+    }
+
     func run() throws {
-        if file.hasSuffix(".bnm") { Console.containBusErrors(reading: file) } else { try CrashIsolation.isolate(.reading(file)) }
-        try reportingErrors(file: file) {
+        common.apply()
+        let files = CommandFiles(input: file, others: config.map { [$0] } ?? [])
+        var architecture: String?
+        try reportingErrors(files, json: json) {
+            try Preflight.readable(file)
+            architecture = try config.map(Preflight.configText)
+        }
+        if file.hasSuffix(".bnm") { Console.containBusErrors(reading: file) } else { try CrashIsolation.isolate(.reading(file), json: json) }
+        try reportingErrors(files, json: json) {
             if file.hasSuffix(".bnm") {
                 let bnm = try BNMFile(path: file)
                 if json {
                     print(bnm.manifestText)
+                } else if dot {
+                    let manifest = bnm.manifest
+                    print(GraphvizDOT.graph(name: manifest.modelName, outputs: manifest.outputs, nodes: manifest.layers.map {
+                        GraphvizDOT.Node(name: $0.name, op: $0.op, inbound: $0.inbound, outputShape: $0.outputShape)
+                    }))
                 } else {
                     printManifest(bnm.manifest)
                 }
             } else if json {
                 print(try HDF5JSONView.describe(path: file).serialized(pretty: true))
             } else {
-                let architecture = try config.map { try String(contentsOfFile: $0, encoding: .utf8) }
                 let keras = try KerasFile(path: file)
                 if architecture == nil && keras.storedArchitecture == nil {
-                    // Weights only: show what is stored; mapping it needs the architecture.
+                    // Weights only: show what is stored; mapping it (or drawing it) needs the architecture.
+                    if dot { throw KerasError.architectureRequired(file: file) }
                     try printWeights(keras)
                     return
                 }
                 let imported = try KerasImporter.read(
                     path: file, options: KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config"))
-                printKeras(imported)
+                if dot {
+                    let model = imported.model
+                    let classNames = model.provenance.extra["keras_class_names"]?.objectValue
+                    print(GraphvizDOT.graph(name: model.name, outputs: model.outputs, nodes: model.layers.map {
+                        GraphvizDOT.Node(name: $0.name, op: $0.op, inbound: $0.inbound, outputShape: $0.outputShape,
+                                         className: classNames?[$0.name]?.stringValue)
+                    }))
+                    imported.warnings.forEach(Console.warning)
+                } else {
+                    printKeras(imported)
+                }
             }
         }
     }

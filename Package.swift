@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "JSONSchema"),
         .target(name: "BNModel", dependencies: ["JSONSchema", "AtomicWrite", "SystemZlib"]),
         .target(name: "KerasHDF5", dependencies: [
-            "HDF5", "BNModel", "JSONSchema", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "HDF5", "BNModel", "JSONSchema", "AtomicWrite", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // The umbrella users import: re-exports every library module.
         .target(name: "BNConvert", dependencies: ["AtomicWrite", "BNModel", "HDF5", "JSONSchema", "KerasHDF5"]),

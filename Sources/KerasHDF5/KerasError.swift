@@ -27,6 +27,9 @@ public enum KerasError: Error, Sendable, Equatable {
     case shape(layer: String, className: String, detail: String)
     /// An HDF5 error underneath, unchanged.
     case hdf5(HDF5Error)
+    /// The reverse conversion's output name is one Keras would not load the layout from:
+    /// Keras picks its reader by the file's suffix (`.weights.h5` for Keras 3's layout).
+    case outputName(file: String, layout: String, suggested: String)
 }
 
 extension KerasError: CustomStringConvertible {
@@ -54,6 +57,8 @@ extension KerasError: CustomStringConvertible {
             return "layer '\(layer)' (\(className)): \(detail)"
         case let .hdf5(error):
             return error.description
+        case let .outputName(file, layout, suggested):
+            return "\(file): Keras would not load the \(layout) layout from a file of this name (it chooses its reader by the suffix); name it \(suggested)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import AtomicWrite
 import BNModel
 import HDF5
 import JSONSchema
@@ -32,6 +33,23 @@ public enum KerasExporter {
                 detail: "this model was not converted from a Keras file (no keras_weights/keras_skeleton), so its Keras layout is unknown")
         }
         return try recordList.map { try KerasWeightRecord(json: $0, source: source) }
+    }
+
+    /// Keras loads a file by its suffix: `*.weights.h5` through Keras 3's positional reader,
+    /// any other `*.h5` through the legacy one. A name that sends the layout to the wrong
+    /// reader would give a file Keras refuses ("Layer count mismatch"), so it is refused here
+    /// with the name that works.
+    static func checkOutputName(_ path: String, model: Model) throws {
+        let kind = model.provenance.extra["keras_file_kind"]?.stringValue.flatMap(KerasFileKind.init(rawValue:))
+        let name = AtomicWrite.split(path).name
+        let stem = name.hasSuffix(".weights.h5") ? String(name.dropLast(".weights.h5".count))
+            : name.hasSuffix(".h5") ? String(name.dropLast(".h5".count)) : name
+        guard let kind else { return }
+        let wantsKeras3Name = kind == .keras3Weights
+        guard name.hasSuffix(".weights.h5") != wantsKeras3Name else { return }
+        throw KerasError.outputName(
+            file: path, layout: wantsKeras3Name ? "Keras 3 weights" : kind == .fullModel ? "full-model .h5" : "tf_keras weights .h5",
+            suggested: stem + (wantsKeras3Name ? ".weights.h5" : ".h5"))
     }
 
     /// Every dataset to write with the native tensor it comes from, checked before any file
@@ -96,6 +114,7 @@ public enum KerasExporter {
 
     /// `blockBytes`: tensors larger than this are written a block of rows at a time.
     static func write(_ model: Model, to path: String, blockBytes: Int) throws {
+        try checkOutputName(path, model: model)
         let (writes, skeleton, source) = try plan(model)
         try keras {
             try HDF5File.writeAtomically(to: path) { root in
@@ -141,3 +160,4 @@ public enum KerasExporter {
         }
     }
 }
+

@@ -118,7 +118,7 @@ public enum KerasValidation {
             return Finding(.ch009, .init(file: path, layer: layer),
                            message: detail,
                            hint: "the layer's configuration does not fit the shape reaching it; check the input size (--input-shape) and the layers before it")
-        case .unknownLayout, .architectureRequired, .invalidConfig, .unsupportedLayer, .unsupportedDType, .inputShape, .hdf5:
+        case .unknownLayout, .architectureRequired, .invalidConfig, .unsupportedLayer, .unsupportedDType, .inputShape, .hdf5, .outputName:
             return nil
         }
     }

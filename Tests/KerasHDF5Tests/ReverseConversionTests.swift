@@ -17,7 +17,8 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let bnm = folder.appendingPathComponent("model.bnm").path
-        let back = folder.appendingPathComponent("back.h5").path
+        // Keras reads Keras 3's layout only from a `.weights.h5` name (see outputNames below).
+        let back = folder.appendingPathComponent(file.hasSuffix(".weights.h5") ? "back.weights.h5" : "back.h5").path
 
         let imported = try KerasImporter.read(path: KerasFixture.path(file), options: KerasImportOptions(architectureJSON: fixture.configText))
         try BNMWriter.write(imported.model, to: bnm)
@@ -27,9 +28,34 @@ import Testing
         let restored = try HDF5File.open(back)
         try expectSameTree(try original.root, try restored.root)
         // Written a few rows at a time (as large tensors are), every dataset is the same.
-        let blocked = folder.appendingPathComponent("blocked.h5").path
+        let blocked = folder.appendingPathComponent(file.hasSuffix(".weights.h5") ? "blocked.weights.h5" : "blocked.h5").path
         try KerasExporter.write(try BNMFile(path: bnm).model(verifyChecksums: true), to: blocked, blockBytes: 100)
         try expectSameTree(try original.root, try HDF5File.open(blocked).root)
+    }
+
+    /// Keras chooses its reader by the file's suffix, so the export refuses a name under which
+    /// Keras would not load the layout, and names the one it would.
+    @Test(arguments: [
+        ("keras3_weights_with_config.weights.h5", "back.h5", "back.weights.h5"),
+        ("conv_bn_relu.keras", "back.h5", "back.weights.h5"),
+        ("conv_bn_relu.h5", "back.weights.h5", "back.h5"),
+        ("per_activation_bn.h5", "back.weights.h5", "back.h5"),
+    ])
+    func outputNamesKerasWouldNotLoadAreRefused(_ file: String, _ wrong: String, _ right: String) throws {
+        let fixture = try #require(KerasFixture.all.first { $0.file == file })
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("names-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try KerasImporter.read(path: KerasFixture.path(file), options: KerasImportOptions(architectureJSON: fixture.configText)).model
+        let refused = folder.appendingPathComponent(wrong).path
+        #expect {
+            try KerasExporter.write(model, to: refused)
+        } throws: { error in
+            guard case KerasError.outputName(let named, _, let suggested) = error else { return false }
+            return named == refused && suggested == right
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        try KerasExporter.write(model, to: folder.appendingPathComponent(right).path)
     }
 
     @Test func modelWithoutKerasProvenanceIsRefused() throws {

@@ -34,7 +34,7 @@ public struct Group: HDF5Node {
             let collected = Names()
             var position: hsize_t = 0
             let index = order == .name ? H5_INDEX_NAME : H5_INDEX_CRT_ORDER
-            try withExtendedLifetime(collected) {
+            _ = try withExtendedLifetime(collected) {
                 try Library.call(site) {
                     H5Literate(handle.id, index, H5_ITER_INC, &position, { _, name, _, context in
                         guard let name, let context else { return -1 }

@@ -49,8 +49,7 @@ struct BNConvertCommand: ParsableCommand {
             or conversion found errors); \
             2 unusable input (unreadable, malformed or unsupported file); 64 wrong usage; \
             73 the output could not be written (missing or read-only folder, full disk); \
-            128+N cancelled by signal N (130 for Ctrl-C).
-
+            128+N cancelled by signal N (130 for Ctrl-C). \
             Every command takes --quiet (-q: results and errors only) and --verbose (-v: every \
             layer, timings). Errors name the file at fault; with --json an unusable input is also \
             printed on stdout as {"error": {"code": ..., "file": ..., "message": ...}}.

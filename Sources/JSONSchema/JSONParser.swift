@@ -319,7 +319,7 @@ private struct JSONByteParser {
             }
             position += 1
             skipWhitespace()
-            object[key] = try parseValue()
+            object.appendNew(key, try parseValue())
             skipWhitespace()
             guard position < bytes.count else {
                 throw error(.unexpectedEndOfInput(expected: "',' or '}' to continue the object"))

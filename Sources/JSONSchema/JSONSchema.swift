@@ -132,12 +132,13 @@ public struct JSONSchema: Sendable {
     /// ``ValidationError/causes``.
     public func validate(_ instance: JSONValue) -> [ValidationError] {
         var evaluator = SchemaEvaluator(schemas: compiled, maxDepth: options.maxEvaluationDepth)
-        return evaluator.evaluate(compiled.root, instance, instancePath: [], schemaPath: []).errors
+        return evaluator.evaluate(compiled.root, instance, .collect, annotate: false).errors
     }
 
-    /// Whether `instance` satisfies the schema.
+    /// Whether `instance` satisfies the schema; builds no errors and stops at the first failure.
     public func isValid(_ instance: JSONValue) -> Bool {
-        validate(instance).isEmpty
+        var evaluator = SchemaEvaluator(schemas: compiled, maxDepth: options.maxEvaluationDepth)
+        return evaluator.evaluate(compiled.root, instance, .decide, annotate: false).isValid
     }
 
     /// Validates `instance` against the schema file at `schemaPath`.

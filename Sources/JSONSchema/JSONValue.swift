@@ -38,8 +38,12 @@ public enum JSONValue: Hashable, Sendable {
 public struct JSONObject: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: JSONValue)
 
-    private var orderedKeys: [String] = []
-    private var storage: [JSONKey: JSONValue] = [:]
+    /// The members in order. A manifest holds hundreds of thousands of small objects, so a
+    /// small object is this array alone, searched by comparing bytes; only an object of more
+    /// than ``indexThreshold`` members also keeps `index` (key → position) for lookups.
+    private var members: [Element] = []
+    private var index: [JSONKey: Int]?
+    static let indexThreshold = 12
 
     public init() {}
 
@@ -52,26 +56,62 @@ public struct JSONObject: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         self.init(elements)
     }
 
+    /// The position of `key` in `members`.
+    private func position(of key: String) -> Int? {
+        if let index { return index[JSONKey(key)] }
+        var key = key
+        return key.withUTF8 { wanted in
+            for position in members.indices {
+                var candidate = members[position].key
+                let equal = candidate.withUTF8 { $0.count == wanted.count && $0.elementsEqual(wanted) }
+                if equal { return position }
+            }
+            return nil
+        }
+    }
+
+    /// Appends a member whose key is known to be absent.
+    mutating func appendNew(_ key: String, _ value: JSONValue) {
+        members.append((key, value))
+        if index != nil {
+            index?[JSONKey(key)] = members.count - 1
+        } else if members.count > Self.indexThreshold {
+            var built: [JSONKey: Int] = [:]
+            built.reserveCapacity(members.count * 2)
+            for (position, member) in members.enumerated() { built[JSONKey(member.key)] = position }
+            index = built
+        }
+    }
+
     /// The member named `key`; setting `nil` removes it.
     public subscript(key: String) -> JSONValue? {
-        get { storage[JSONKey(key)] }
+        get { position(of: key).map { members[$0].value } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: JSONKey(key)) == nil { orderedKeys.append(key) }
-            } else if storage.removeValue(forKey: JSONKey(key)) != nil {
-                orderedKeys.removeAll { $0.utf8.elementsEqual(key.utf8) }
+                if let position = position(of: key) {
+                    members[position].value = newValue
+                } else {
+                    appendNew(key, newValue)
+                }
+            } else if let position = position(of: key) {
+                members.remove(at: position)
+                if index != nil {
+                    var rebuilt: [JSONKey: Int] = [:]
+                    for (offset, member) in members.enumerated() { rebuilt[JSONKey(member.key)] = offset }
+                    index = rebuilt
+                }
             }
         }
     }
 
     /// The keys in insertion order.
-    public var keys: [String] { orderedKeys }
+    public var keys: [String] { members.map(\.key) }
     /// The values in key order.
-    public var values: [JSONValue] { orderedKeys.map { storage[JSONKey($0)] ?? .null } }
-    public var count: Int { orderedKeys.count }
-    public var isEmpty: Bool { orderedKeys.isEmpty }
+    public var values: [JSONValue] { members.map(\.value) }
+    public var count: Int { members.count }
+    public var isEmpty: Bool { members.isEmpty }
 
-    public func contains(key: String) -> Bool { storage[JSONKey(key)] != nil }
+    public func contains(key: String) -> Bool { position(of: key) != nil }
 
     /// Removes and returns the member named `key`.
     @discardableResult
@@ -82,28 +122,38 @@ public struct JSONObject: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     }
 
     public struct Iterator: IteratorProtocol {
-        fileprivate var keyIterator: IndexingIterator<[String]>
-        fileprivate let storage: [JSONKey: JSONValue]
-        public mutating func next() -> Element? {
-            guard let key = keyIterator.next(), let value = storage[JSONKey(key)] else { return nil }
-            return (key, value)
-        }
+        fileprivate var base: IndexingIterator<[Element]>
+        public mutating func next() -> Element? { base.next() }
     }
 
     public func makeIterator() -> Iterator {
-        Iterator(keyIterator: orderedKeys.makeIterator(), storage: storage)
+        Iterator(base: members.makeIterator())
     }
 
-    public var underestimatedCount: Int { orderedKeys.count }
+    public var underestimatedCount: Int { members.count }
 }
 
 extension JSONObject: Hashable {
+    /// Order-insensitive: the same keys (by code points) with equal values.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.storage == rhs.storage
+        guard lhs.count == rhs.count else { return false }
+        for (key, value) in lhs {
+            guard let other = rhs[key], other == value else { return false }
+        }
+        return true
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(storage)
+        // Order-insensitive: a sum of one hash per member.
+        var sum = 0
+        for (key, value) in members {
+            var memberHasher = Hasher()
+            memberHasher.combine(JSONKey(key))
+            memberHasher.combine(value)
+            sum = sum &+ memberHasher.finalize()
+        }
+        hasher.combine(members.count)
+        hasher.combine(sum)
     }
 }
 
@@ -111,10 +161,16 @@ extension JSONObject: Hashable {
 struct JSONKey: Hashable, Sendable {
     let string: String
     init(_ string: String) { self.string = string }
-    static func == (lhs: JSONKey, rhs: JSONKey) -> Bool { lhs.string.utf8.elementsEqual(rhs.string.utf8) }
+    static func == (lhs: JSONKey, rhs: JSONKey) -> Bool {
+        var left = lhs.string, right = rhs.string
+        return left.withUTF8 { a in right.withUTF8 { b in a.count == b.count && a.elementsEqual(b) } }
+    }
     func hash(into hasher: inout Hasher) {
-        hasher.combine(string.utf8.count)
-        for byte in string.utf8 { hasher.combine(byte) }
+        var string = string
+        string.withUTF8 { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        }
     }
 }
 

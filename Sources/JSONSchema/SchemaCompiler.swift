@@ -48,17 +48,48 @@ struct CompiledKeyword: Sendable {
     let rule: Rule
 }
 
-struct CompiledNode: Sendable {
+/// A class, not a struct: evaluation reads a node for every subschema it applies, and a class
+/// costs one reference count there instead of one per field. Mutated only while compiling.
+final class CompiledNode: @unchecked Sendable {
     /// For `true`/`false` schemas; `nil` for object schemas.
     var boolean: Bool?
     /// Keywords in evaluation order; `unevaluated*` come last.
     var keywords: [CompiledKeyword]
     /// Base URI of the schema resource holding this subschema (for `$dynamicRef` scope).
     var resourceURI: String
+    /// `resourceURI` as an index into ``CompiledSchemaSet/resourceURIs``: the dynamic scope is
+    /// tracked by these numbers, one comparison per subschema evaluated.
+    var resourceID = 0
+    /// Whether the node has `unevaluatedItems` or `unevaluatedProperties`, which read the
+    /// annotations of the keywords beside them; annotations are recorded only below such nodes.
+    var readsAnnotations = false
+    /// For an `allOf` keyword of this node (by position in `keywords`) whose every subschema is
+    /// `{"if": {"properties": {P: {"const": C}}, "required": [P]}, "then": …}` with the same P:
+    /// P and each subschema's C, so that evaluation looks P up once instead of trying every
+    /// condition (the manifest's per-kind attribute rules). See ``Discriminator``.
+    /// Empty when the node has none; otherwise one entry per keyword.
+    var discriminators: [Discriminator?] = []
     /// `resourceURI#pointer-inside-the-resource`, the prefix of absolute keyword locations.
     var absoluteLocation: String
     /// The `$dynamicAnchor` declared here, if any.
     var dynamicAnchor: String?
+
+    init(boolean: Bool?, keywords: [CompiledKeyword], resourceURI: String, absoluteLocation: String, dynamicAnchor: String?) {
+        self.boolean = boolean
+        self.keywords = keywords
+        self.resourceURI = resourceURI
+        self.absoluteLocation = absoluteLocation
+        self.dynamicAnchor = dynamicAnchor
+    }
+}
+
+/// An `allOf` whose subschemas are each selected by a constant of one property: subschema `i`
+/// applies (its `then`) exactly when the instance is an object whose member `property` is
+/// JSON-equal to `values[i]`; when the instance has no such member none applies, and when it
+/// is not an object every one does (the condition holds vacuously).
+struct Discriminator: Sendable {
+    let property: String
+    let values: [JSONValue]
 }
 
 /// Everything evaluation needs, immutable once compiled.
@@ -67,6 +98,8 @@ struct CompiledSchemaSet: Sendable {
     var root: Int
     /// `resourceURI#name` of every `$dynamicAnchor` → compiled node.
     var dynamicAnchors: [String: Int]
+    /// Every distinct ``CompiledNode/resourceURI``, indexed by ``CompiledNode/resourceID``.
+    var resourceURIs: [String] = []
 }
 
 /// Keyword classes for scanning and strictness.
@@ -182,7 +215,33 @@ struct SchemaCompiler {
             try compilePending()
         }
         try detectCycles()
-        return CompiledSchemaSet(nodes: nodes, root: root, dynamicAnchors: dynamicAnchorNodes)
+        var resourceIDs: [String: Int] = [:]
+        var resourceURIs: [String] = []
+        for index in nodes.indices {
+            let uri = nodes[index].resourceURI
+            if let id = resourceIDs[uri] {
+                nodes[index].resourceID = id
+            } else {
+                resourceIDs[uri] = resourceURIs.count
+                nodes[index].resourceID = resourceURIs.count
+                resourceURIs.append(uri)
+            }
+            for (position, keyword) in nodes[index].keywords.enumerated() {
+                if case .allOf(let list) = keyword.rule, let discriminator = discriminator(list) {
+                    if nodes[index].discriminators.isEmpty {
+                        nodes[index].discriminators = Array(repeating: nil, count: nodes[index].keywords.count)
+                    }
+                    nodes[index].discriminators[position] = discriminator
+                }
+            }
+            nodes[index].readsAnnotations = nodes[index].keywords.contains {
+                switch $0.rule {
+                case .unevaluatedItems, .unevaluatedProperties: return true
+                default: return false
+                }
+            }
+        }
+        return CompiledSchemaSet(nodes: nodes, root: root, dynamicAnchors: dynamicAnchorNodes, resourceURIs: resourceURIs)
     }
 
     // MARK: Scan: identifiers and anchors
@@ -583,6 +642,47 @@ struct SchemaCompiler {
             }
         }
         return (keywords + last, dynamicAnchor)
+    }
+
+    // MARK: Discriminated allOf
+
+    /// The ``Discriminator`` of `allOf` subschemas `list`, when each is exactly an `if` (with a
+    /// `then`, without `else`, nothing else evaluated) whose condition is exactly
+    /// `properties: {P: {const: C}}` plus `required: [P]`, P the same for all.
+    private func discriminator(_ list: [Int]) -> Discriminator? {
+        var property: String?
+        var values: [JSONValue] = []
+        for element in list {
+            let node = nodes[element]
+            guard node.boolean == nil, node.keywords.count == 1,
+                  case .conditional(let ifSchema, let thenSchema, let elseSchema) = node.keywords[0].rule,
+                  thenSchema != nil, elseSchema == nil else { return nil }
+            let condition = nodes[ifSchema]
+            guard condition.boolean == nil, condition.keywords.count == 2 else { return nil }
+            var name: String?
+            var value: JSONValue?
+            var requiredOnly: String?
+            for keyword in condition.keywords {
+                switch keyword.rule {
+                case .properties(let members) where members.count == 1:
+                    let constant = nodes[members[0].schema]
+                    guard constant.boolean == nil, constant.keywords.count == 1,
+                          case .const(let expected) = constant.keywords[0].rule else { return nil }
+                    name = members[0].name
+                    value = expected
+                case .required(let names) where names.count == 1:
+                    requiredOnly = names[0]
+                default:
+                    return nil
+                }
+            }
+            guard let name, let value, let requiredOnly, requiredOnly.utf8.elementsEqual(name.utf8) else { return nil }
+            if let property, !property.utf8.elementsEqual(name.utf8) { return nil }
+            property = name
+            values.append(value)
+        }
+        guard let property, values.count > 1 else { return nil }
+        return Discriminator(property: property, values: values)
     }
 
     // MARK: Loop detection

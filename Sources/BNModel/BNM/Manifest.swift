@@ -148,9 +148,15 @@ extension BNMManifest {
         inputs = try model.stringArray("inputs")
         outputs = try model.stringArray("outputs")
         layoutNotes = try model.stringArray("layout_notes")
+        let layerItems = try model.array("layers")
         var layers: [BNMLayerEntry] = []
-        for (index, item) in try model.array("layers").enumerated() {
-            layers.append(try Self.layer(item, pointer: "/model/layers/\(index)", strict: strict))
+        layers.reserveCapacity(layerItems.count)
+        for (index, item) in layerItems.enumerated() {
+            do throws(ManifestIssue) {
+                layers.append(try Self.layer(item, strict: strict))
+            } catch {
+                throw error.under("/model/layers/\(index)")
+            }
         }
         self.layers = layers
         try model.finish()
@@ -165,17 +171,24 @@ extension BNMManifest {
             extra: try source.object("extra").object)
         try source.finish()
 
+        let tensorItems = try root.array("tensors")
         var tensors: [BNMTensorEntry] = []
-        for (index, item) in try root.array("tensors").enumerated() {
-            tensors.append(try Self.tensor(item, pointer: "/tensors/\(index)", strict: strict))
+        tensors.reserveCapacity(tensorItems.count)
+        for (index, item) in tensorItems.enumerated() {
+            do throws(ManifestIssue) {
+                tensors.append(try Self.tensor(item, strict: strict))
+            } catch {
+                throw error.under("/tensors/\(index)")
+            }
         }
         self.tensors = tensors
         try root.finish()
         self.json = json
     }
 
-    private static func layer(_ value: JSONValue, pointer: String, strict: Bool) throws(ManifestIssue) -> BNMLayerEntry {
-        var object = try ManifestObject(value, pointer: pointer, strict: strict)
+    /// One layer; pointers in its issues are relative to the layer.
+    private static func layer(_ value: JSONValue, strict: Bool) throws(ManifestIssue) -> BNMLayerEntry {
+        var object = try ManifestObject(value, pointer: "", strict: strict)
         let name = try object.string("name")
         let kind = try object.string("kind")
         let inbound = try object.stringArray("inbound")
@@ -185,22 +198,29 @@ extension BNMManifest {
         }
         var attributes = try object.object("attributes")
         let op = try LayerOp(kind: kind, kindPointer: object.path("kind"), attributes: &attributes)
+        let items = try object.array("tensors")
         var references: [BNMTensorReference] = []
-        for (index, item) in try object.array("tensors").enumerated() {
-            var reference = try ManifestObject(item, pointer: object.path("tensors") + "/\(index)", strict: strict)
-            let role = try reference.string("role")
-            guard !role.isEmpty else { throw ManifestIssue(pointer: reference.path("role"), message: "must not be empty") }
-            let tensor = try reference.string("tensor")
-            guard !tensor.isEmpty else { throw ManifestIssue(pointer: reference.path("tensor"), message: "must not be empty") }
-            references.append(BNMTensorReference(role: TensorRole(rawValue: role), tensor: tensor))
-            try reference.finish()
+        references.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            do throws(ManifestIssue) {
+                var reference = try ManifestObject(item, pointer: "", strict: strict)
+                let role = try reference.string("role")
+                guard !role.isEmpty else { throw ManifestIssue(pointer: reference.path("role"), message: "must not be empty") }
+                let tensor = try reference.string("tensor")
+                guard !tensor.isEmpty else { throw ManifestIssue(pointer: reference.path("tensor"), message: "must not be empty") }
+                references.append(BNMTensorReference(role: TensorRole(rawValue: role), tensor: tensor))
+                try reference.finish()
+            } catch {
+                throw error.under(object.path("tensors") + "/\(index)")
+            }
         }
         try object.finish()
         return BNMLayerEntry(name: name, op: op, inbound: inbound, tensors: references, outputShape: outputShape)
     }
 
-    private static func tensor(_ value: JSONValue, pointer: String, strict: Bool) throws(ManifestIssue) -> BNMTensorEntry {
-        var object = try ManifestObject(value, pointer: pointer, strict: strict)
+    /// One tensor-table entry; pointers in its issues are relative to the entry.
+    private static func tensor(_ value: JSONValue, strict: Bool) throws(ManifestIssue) -> BNMTensorEntry {
+        var object = try ManifestObject(value, pointer: "", strict: strict)
         let name = try object.string("name")
         guard !name.isEmpty else { throw ManifestIssue(pointer: object.path("name"), message: "must not be empty") }
         let dtypeText = try object.string("dtype")

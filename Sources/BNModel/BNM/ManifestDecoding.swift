@@ -4,10 +4,17 @@ import JSONSchema
 struct ManifestIssue: Error {
     var pointer: String
     var message: String
+
+    /// The issue with `prefix` put before its pointer: decoders of a list item work with
+    /// pointers relative to the item, and the list adds the item's place only when it fails.
+    func under(_ prefix: String) -> ManifestIssue {
+        ManifestIssue(pointer: prefix + pointer, message: message)
+    }
 }
 
 /// Escapes one JSON Pointer reference token (RFC 6901: `~` → `~0`, `/` → `~1`).
 func pointerToken(_ token: String) -> String {
+    guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
     var escaped = ""
     for character in token {
         switch character {
@@ -21,14 +28,17 @@ func pointerToken(_ token: String) -> String {
 
 /// Typed, pointer-tracking access to one JSON object of the manifest.
 ///
-/// Every accessor names the field by JSON Pointer when it fails. With `strict`, `finish()`
+/// Every accessor names the field by JSON Pointer when it fails. Pointers are built only then:
+/// a manifest may hold hundreds of thousands of objects, and the lists of layers and tensors
+/// decode each item with pointers relative to it (see `ManifestIssue.under(_:)`). With `strict`, `finish()`
 /// rejects keys that were never asked for — the schema's `additionalProperties: false` — which
 /// a reader applies only to files whose minor version it knows (newer minors may add fields).
 struct ManifestObject {
     let object: JSONObject
     let pointer: String
     let strict: Bool
-    private var used = Set<String>()
+    /// The keys asked for: few per object, so a list compared byte by byte.
+    private var used: [String] = []
 
     init(_ value: JSONValue, pointer: String, strict: Bool) throws(ManifestIssue) {
         guard case .object(let object) = value else {
@@ -42,13 +52,13 @@ struct ManifestObject {
     func path(_ key: String) -> String { pointer + "/" + pointerToken(key) }
 
     mutating func value(_ key: String) throws(ManifestIssue) -> JSONValue {
-        used.insert(key)
+        used.append(key)
         guard let value = object[key] else { throw ManifestIssue(pointer: path(key), message: "is required but missing") }
         return value
     }
 
     mutating func optionalValue(_ key: String) -> JSONValue? {
-        used.insert(key)
+        used.append(key)
         return object[key]
     }
 
@@ -75,16 +85,27 @@ struct ManifestObject {
             throw ManifestIssue(pointer: path(key), message: "must have \(count) elements, found \(items.count)")
         }
         var result: [Int] = []
+        result.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            result.append(try Self.int(item, path(key) + "/\(index)", minimum: minimum))
+            if case .int(let number) = item, number >= Int64(minimum), number <= Int64(BNMHeader.maxManifestInteger) {
+                result.append(Int(number))
+            } else {
+                result.append(try Self.int(item, path(key) + "/\(index)", minimum: minimum))
+            }
         }
         return result
     }
 
     mutating func stringArray(_ key: String) throws(ManifestIssue) -> [String] {
+        let items = try array(key)
         var result: [String] = []
-        for (index, item) in try array(key).enumerated() {
-            result.append(try Self.string(item, path(key) + "/\(index)"))
+        result.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            if case .string(let text) = item {
+                result.append(text)
+            } else {
+                result.append(try Self.string(item, path(key) + "/\(index)"))
+            }
         }
         return result
     }
@@ -101,7 +122,7 @@ struct ManifestObject {
     /// Rejects unknown keys when strict.
     func finish() throws(ManifestIssue) {
         guard strict else { return }
-        for key in object.keys where !used.contains(key) {
+        for (key, _) in object where !used.contains(where: { $0.utf8.elementsEqual(key.utf8) }) {
             throw ManifestIssue(pointer: path(key), message: "is not a field this version of the format defines")
         }
     }

@@ -200,40 +200,19 @@ public enum BNMWriter {
         try file.writeZeros(plan.dataOffset - file.position)
         var manifest = plan.manifest
         var index = 0
-        // Lazy tensors are read (and permuted) on a second thread, ahead of this one.
-        let lazySources: [any TensorSource] = model.layers.flatMap { $0.tensors }.compactMap {
-            if case .lazy(let source) = $0.tensor.storage { return source } else { return nil }
-        }
-        let readAhead = lazySources.isEmpty ? nil : ReadAhead(sources: lazySources, chunkSize: chunkSize)
-        defer { readAhead?.stop() }
         for layer in model.layers {
             for named in layer.tensors {
                 let entry = plan.entries[index]
                 try file.writeZeros(plan.dataOffset + entry.offset - file.position)
                 var crc = CRC32()
                 var delivered = 0
-                func take(_ chunk: UnsafeRawBufferPointer) throws(BNMError) {
-                    delivered += chunk.count
-                    guard delivered <= entry.length else { return }
-                    crc.update(chunk)
-                    observe?(layer, named.role, chunk)
-                    try file.write(chunk)
-                }
                 do {
-                    if let readAhead, case .lazy = named.tensor.storage {
-                        reading: while true {
-                            switch readAhead.next() {
-                            case let .chunk(buffer, count):
-                                defer { readAhead.recycle(buffer) }
-                                try take(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                            case .endOfTensor:
-                                break reading
-                            case let .failure(error):
-                                throw error
-                            }
-                        }
-                    } else {
-                        try named.tensor.forEachChunk(maxChunkBytes: chunkSize) { chunk in try take(chunk) }
+                    try named.tensor.forEachChunk(maxChunkBytes: chunkSize) { chunk in
+                        delivered += chunk.count
+                        guard delivered <= entry.length else { return }
+                        crc.update(chunk)
+                        observe?(layer, named.role, chunk)
+                        try file.write(chunk)
                     }
                 } catch let error as BNMError {
                     throw error

@@ -186,7 +186,7 @@ def main():
     os.makedirs(args.folder, exist_ok=True)
     if args.bnm:
         write_bnm(args.n, args.folder, bias=not args.no_bias)
-    elif not (args.measure and os.path.exists(os.path.join(args.folder, f"many{args.n}.h5"))):
+    else:
         write_keras(args.n, args.folder)
     if args.measure:
         measure(args.measure, args.n, args.folder, args.repeat)

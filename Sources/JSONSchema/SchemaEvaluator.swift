@@ -517,10 +517,16 @@ struct SchemaEvaluator {
     ) {
         guard case .additionalProperties(let schema, let declared, let patterns) = compiled.rule else { return }
         guard case .object(let object) = instance else { return }
-        for (key, value) in object where !declared.contains(JSONKey(key)) && !patterns.contains(where: { $0.matches(key) }) {
+        for (key, value) in object where !isDeclared(key, declared) && !patterns.contains(where: { $0.matches(key) }) {
             applyLeftover(schema, key: key, value: value, keyword: compiled.keyword, node, mode, annotate, &outcome)
             if mode == .decide && outcome.failed { return }
         }
+    }
+
+    /// Whether `key` is in `declared`; a few names are compared byte by byte, without hashing.
+    func isDeclared(_ key: String, _ declared: Set<JSONKey>) -> Bool {
+        if declared.count > 16 { return declared.contains(JSONKey(key)) }
+        return declared.contains { $0.string.utf8.count == key.utf8.count && $0.string.utf8.elementsEqual(key.utf8) }
     }
 
     @inline(never)

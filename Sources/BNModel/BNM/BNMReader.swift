@@ -160,7 +160,7 @@ public final class BNMFile: Sendable {
     /// order: no overlap, no holes (each starts at the previous end rounded up to 64, the first
     /// at 0) and a data length that ends exactly at the last tensor.
     static func checkTensorTable(_ tensors: [BNMTensorEntry], dataLength: Int, path: String) throws(BNMError) {
-        var names = Set<String>()
+        var names = Set<String>(minimumCapacity: tensors.count)
         for entry in tensors {
             guard names.insert(entry.name).inserted else { throw .duplicateTensorName(path: path, tensor: entry.name) }
             guard let expected = Checked.byteCount(dtype: entry.dtype, shape: entry.shape),
@@ -197,7 +197,7 @@ public final class BNMFile: Sendable {
     /// Every layer reference names a listed tensor, and every tensor is used by exactly one layer.
     static func checkReferences(_ manifest: BNMManifest, path: String) throws(BNMError) {
         let listed = Set(manifest.tensors.map(\.name))
-        var used = Set<String>()
+        var used = Set<String>(minimumCapacity: manifest.tensors.count)
         for (layerIndex, layer) in manifest.layers.enumerated() {
             for (index, reference) in layer.tensors.enumerated() {
                 guard listed.contains(reference.tensor) else {
@@ -251,8 +251,10 @@ public final class BNMFile: Sendable {
     private static func buildModel(_ manifest: BNMManifest, mapping: MappedFile, dataOffset: Int,
                                    path: String) throws(BNMError) -> Model {
         var entries: [String: BNMTensorEntry] = [:]
+        entries.reserveCapacity(manifest.tensors.count)
         for entry in manifest.tensors { entries[entry.name] = entry }
         var layers: [Layer] = []
+        layers.reserveCapacity(manifest.layers.count)
         for entry in manifest.layers {
             var tensors: [NamedTensor] = []
             for reference in entry.tensors {

@@ -69,6 +69,7 @@ struct BNMFileCheck {
         } catch {
             return add(.manifestSchema(path: path, pointer: error.pointer, message: error.message))
         }
+        owners.reserveCapacity(manifest.tensors.count)
         for layer in manifest.layers {
             for reference in layer.tensors where owners[reference.tensor] == nil {
                 owners[reference.tensor] = TensorKey(layer: layer.name, role: reference.role.rawValue)
@@ -83,8 +84,10 @@ struct BNMFileCheck {
         if knownMinor { checkSchema(manifest.json) }
 
         var entries: [String: BNMTensorEntry] = [:]
+        entries.reserveCapacity(manifest.tensors.count)
         for entry in manifest.tensors { entries[entry.name] = entry }
         var layers: [Layer] = []
+        layers.reserveCapacity(manifest.layers.count)
         for entry in manifest.layers {
             var tensors: [NamedTensor] = []
             for reference in entry.tensors {
@@ -105,6 +108,7 @@ struct BNMFileCheck {
         var damaged = Set<TensorKey>()
         var values = ValueScan()
         var uses: [String: [(Layer, TensorRole)]] = [:]  // tensor-table name → who reads it
+        uses.reserveCapacity(manifest.tensors.count)
         for (entry, layer) in zip(manifest.layers, layers) {
             for reference in entry.tensors { uses[reference.tensor, default: []].append((layer, reference.role)) }
         }

@@ -44,10 +44,7 @@ struct ValidateCommand: ParsableCommand {
         let options = KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config")
         try reportingErrors(files, json: json) {
             if bnm {
-                result = Validator.validateFile(bnmPath: file)
-                if result.unusable == nil, !result.findings.contains(where: { $0.severity == .error }) {
-                    result.findings += exportFindings(try BNMFile(path: file).model(verifyChecksums: false))
-                }
+                result = Validator.validateFile(bnmPath: file) { model in exportFindings(model) }
             } else {
                 result = KerasValidation.validate(path: file, options: options)
             }

@@ -18,7 +18,15 @@ extension Validator {
     /// mapped, is not a `.bnm` (bad magic), or has a major version or required flags this
     /// reader does not know.
     public static func validateFile(bnmPath path: String) -> (findings: [Finding], unusable: String?) {
+        validateFile(bnmPath: path, moreRules: nil)
+    }
+
+    /// `validateFile(bnmPath:)`, with `moreRules` run on the model the check built (when the
+    /// file was usable and no rule found an error): a caller's own rules — the reverse
+    /// conversion's, say — without opening and decoding the file a second time.
+    public static func validateFile(bnmPath path: String, moreRules: ((Model) -> [Finding])?) -> (findings: [Finding], unusable: String?) {
         var check = BNMFileCheck(path: path)
+        check.moreRules = moreRules
         let unusable = check.run()
         return (check.findings, unusable)
     }
@@ -30,6 +38,8 @@ struct BNMFileCheck {
     private(set) var findings: [Finding] = []
     /// Which layer and role uses each tensor-table entry, once the manifest is decoded.
     private var owners: [String: TensorKey] = [:]
+    /// The caller's rules, run last on the model (see `Validator.validateFile(bnmPath:moreRules:)`).
+    var moreRules: ((Model) -> [Finding])?
 
     init(path: String) { self.path = path }
 
@@ -138,6 +148,7 @@ struct BNMFileCheck {
         var rules = ModelRules(model: model, file: path, damaged: damaged, values: values)
         rules.run()
         findings += rules.findings
+        if let moreRules, !findings.contains(where: { $0.severity == .error }) { findings += moreRules(model) }
         return nil
     }
 

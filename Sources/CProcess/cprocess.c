@@ -1,9 +1,6 @@
 #include "cprocess.h"
 
 #include <signal.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <string.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -76,12 +73,4 @@ void cprocess_on_bus_error(const char *message, int status) {
     action.sa_handler = on_bus_error;
     sigemptyset(&action.sa_mask);
     sigaction(SIGBUS, &action, NULL);
-}
-
-void cprocess_map_large_allocations(int bytes) {
-#ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, bytes);
-#else
-    (void)bytes;
-#endif
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CProcess
 import Foundation
 
 /// The process entry: settings every command relies on, then the command line.
@@ -9,11 +8,6 @@ enum Entry {
         // A write past a file-size limit (ulimit -f) fails with EFBIG, reported like a full
         // disk, instead of killing the process mid-write.
         signal(SIGXFSZ, SIG_IGN)
-        // Tensor-sized buffers (megabytes, allocated and freed per block, on two threads) are
-        // mapped and returned to the system when freed; glibc would otherwise raise its mmap
-        // threshold after the first such free and keep later ones in its heaps, so peak memory
-        // would creep up with the number of blocks rather than stay at a few of them.
-        cprocess_map_large_allocations(1 << 20)
         let status: Int32
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let (typed, meant) = CommandSuggestion.suggestion(for: arguments) {

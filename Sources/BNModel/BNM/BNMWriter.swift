@@ -192,18 +192,6 @@ public enum BNMWriter {
         }
     }
 
-    /// One chunk of a tensor into the file: counted (a source that delivers more than its size
-    /// is caught by the caller), checksummed, shown to the observer, written.
-    private static func deliver(_ chunk: UnsafeRawBufferPointer, to file: inout FileWriter, crc: inout CRC32,
-                                delivered: inout Int, limit: Int,
-                                observe: (UnsafeRawBufferPointer) -> Void) throws(BNMError) {
-        delivered += chunk.count
-        guard delivered <= limit else { return }
-        crc.update(chunk)
-        observe(chunk)
-        try file.write(chunk)
-    }
-
     private static func writeFile(_ plan: Plan, model: Model, temporary: String, destination: String,
                                   chunkSize: Int, observe: Observer?) throws(BNMError) {
         var file = try FileWriter(creating: temporary, reportPath: destination)
@@ -212,12 +200,6 @@ public enum BNMWriter {
         try file.writeZeros(plan.dataOffset - file.position)
         var manifest = plan.manifest
         var index = 0
-        // Lazy tensors are read (and permuted) on a second thread, ahead of this one.
-        let lazySources: [any TensorSource] = model.layers.flatMap { $0.tensors }.compactMap {
-            if case .lazy(let source) = $0.tensor.storage { return source } else { return nil }
-        }
-        let readAhead = lazySources.isEmpty ? nil : ReadAhead(sources: lazySources, chunkSize: chunkSize)
-        defer { readAhead?.stop() }
         for layer in model.layers {
             for named in layer.tensors {
                 let entry = plan.entries[index]
@@ -225,25 +207,12 @@ public enum BNMWriter {
                 var crc = CRC32()
                 var delivered = 0
                 do {
-                    if let readAhead, case .lazy = named.tensor.storage {
-                        reading: while true {
-                            switch readAhead.next() {
-                            case let .chunk(buffer, count):
-                                defer { readAhead.recycle(buffer) }
-                                try deliver(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), to: &file, crc: &crc,
-                                            delivered: &delivered, limit: entry.length) { observe?(layer, named.role, $0) }
-                            case .endOfTensor:
-                                break reading
-                            case let .failure(error):
-                                throw error
-                            }
-                        }
-                    } else {
-                        try named.tensor.forEachChunk(maxChunkBytes: chunkSize) { chunk in
-                            try deliver(chunk, to: &file, crc: &crc, delivered: &delivered, limit: entry.length) {
-                                observe?(layer, named.role, $0)
-                            }
-                        }
+                    try named.tensor.forEachChunk(maxChunkBytes: chunkSize) { chunk in
+                        delivered += chunk.count
+                        guard delivered <= entry.length else { return }
+                        crc.update(chunk)
+                        observe?(layer, named.role, chunk)
+                        try file.write(chunk)
                     }
                 } catch let error as BNMError {
                     throw error

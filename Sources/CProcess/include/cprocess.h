@@ -22,8 +22,4 @@ int cprocess_forwarded_signal(void);
 /// stderr and ends the process with `status`, instead of a crash. `message` is copied.
 void cprocess_on_bus_error(const char *message, int status);
 
-/// Makes glibc map allocations of `bytes` or more (and unmap them when freed) instead of
-/// raising its threshold after the first large free and keeping later blocks in its heaps.
-void cprocess_map_large_allocations(int bytes);
-
 #endif

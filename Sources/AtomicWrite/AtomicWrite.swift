@@ -51,8 +51,12 @@ public enum AtomicWrite {
         defer { closedir(directory) }
         var doomed: [String] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            // The name is read in place, up to its NUL: a directory record is only as long as
+            // its name, so copying the whole fixed-size `d_name` array would read past it.
+            let name = withUnsafeMutablePointer(to: &entry.pointee.d_name) { field in
+                field.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: field.pointee)) {
+                    String(cString: $0)
+                }
             }
             if let pid = writer(ofTemporary: name, for: destination), matches(pid) { doomed.append(name) }
         }

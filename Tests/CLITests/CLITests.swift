@@ -20,10 +20,16 @@ import Testing
 
     static func bnconvert(_ arguments: [String]) throws -> Outcome { try run(binary, arguments) }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> Outcome {
+    /// Runs `executable` to completion, optionally in `folder` and with extra environment.
+    static func run(_ executable: String, _ arguments: [String], in folder: URL? = nil,
+                    environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let folder { process.currentDirectoryURL = folder }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

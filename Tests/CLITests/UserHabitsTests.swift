@@ -11,20 +11,7 @@ import Testing
 
     /// Runs the binary with extra environment variables and a working folder.
     static func bnconvert(_ arguments: [String], in folder: URL? = nil, environment: [String: String] = [:]) throws -> CLITests.Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = folder }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLITests.Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                stderr: String(decoding: stderr, as: UTF8.self))
+        try CLITests.run(CLITests.binary, arguments, in: folder, environment: environment)
     }
 
     /// The `{"error": {...}}` object a `--json` run prints for an unusable input.

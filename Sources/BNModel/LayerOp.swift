@@ -59,185 +59,50 @@ public enum LayerOp: Sendable, Hashable {
     case unmapped(className: String, config: JSONValue)
 
     /// The manifest's `"kind"` string.
-    public var kind: String {
+    public var kind: String { type(of: definition).kind }
+
+    /// Every `kind` a v1 manifest may use.
+    public static let allKinds: [String] = kinds.map { $0.kind }
+
+    /// The description of this layer's kind: its attributes, limits, shape rule and tensors.
+    /// The one switch over the cases; every rule reads from what it returns.
+    var definition: any LayerKind {
         switch self {
-        case .input: return "input"
-        case .conv2d: return "conv2d"
-        case .depthwiseConv2d: return "depthwise_conv2d"
-        case .separableConv2d: return "separable_conv2d"
-        case .dense: return "dense"
-        case .batchNorm: return "batch_norm"
-        case .activation: return "activation"
-        case .maxPool2d: return "max_pool2d"
-        case .avgPool2d: return "avg_pool2d"
-        case .globalAvgPool2d: return "global_avg_pool2d"
-        case .globalMaxPool2d: return "global_max_pool2d"
-        case .flatten: return "flatten"
-        case .reshape: return "reshape"
-        case .add: return "add"
-        case .concatenate: return "concatenate"
-        case .zeroPadding2d: return "zero_padding2d"
-        case .dropout: return "dropout"
-        case .rescale: return "rescale"
-        case .normalize: return "normalize"
-        case .upsample2d: return "upsample2d"
-        case .cropping2d: return "cropping2d"
-        case .multiply: return "multiply"
-        case .unmapped: return "unmapped"
+        case .input(let shape): InputKind(shape: shape)
+        case .conv2d(let config): config
+        case .depthwiseConv2d(let config): config
+        case .separableConv2d(let config): config
+        case .dense(let config): config
+        case .batchNorm(let config): config
+        case .activation(let function): ActivationKind(function)
+        case .maxPool2d(let config): MaxPool2DKind(config)
+        case .avgPool2d(let config): AvgPool2DKind(config)
+        case .globalAvgPool2d(let keepDims): GlobalAvgPool2DKind(keepDims: keepDims)
+        case .globalMaxPool2d(let keepDims): GlobalMaxPool2DKind(keepDims: keepDims)
+        case .flatten: FlattenKind()
+        case .reshape(let targetShape): ReshapeKind(targetShape: targetShape)
+        case .add: AddKind()
+        case .concatenate(let axis): ConcatenateKind(axis: axis)
+        case .zeroPadding2d(let padding): ZeroPadding2DKind(padding: padding)
+        case .dropout(let rate): DropoutKind(rate: rate)
+        case .rescale(let scale, let offset): RescaleKind(scale: scale, offset: offset)
+        case .normalize(let epsilon): NormalizeKind(epsilon: epsilon)
+        case .upsample2d(let size): UpSample2DKind(size: size)
+        case .cropping2d(let cropping): Cropping2DKind(cropping: cropping)
+        case .multiply: MultiplyKind()
+        case .unmapped(let className, let config): UnmappedKind(className: className, config: config)
         }
     }
 
-    /// Every `kind` a v1 manifest may use.
-    public static let allKinds: [String] = [
-        "input", "conv2d", "depthwise_conv2d", "separable_conv2d", "dense", "batch_norm",
-        "activation", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "global_max_pool2d",
-        "flatten", "reshape", "add", "concatenate", "zero_padding2d", "dropout", "rescale", "multiply", "upsample2d", "cropping2d", "normalize", "unmapped",
+    static let kindsByName: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: kinds.map { ($0.kind, $0) })
+
+    /// Every kind, in the order the manifest documentation lists them; the decoder looks names up here.
+    static let kinds: [any LayerKind.Type] = [
+        InputKind.self, Conv2DConfig.self, DepthwiseConv2DConfig.self, SeparableConv2DConfig.self, DenseConfig.self,
+        BatchNormConfig.self, ActivationKind.self, MaxPool2DKind.self, AvgPool2DKind.self, GlobalAvgPool2DKind.self,
+        GlobalMaxPool2DKind.self, FlattenKind.self, ReshapeKind.self, AddKind.self, ConcatenateKind.self,
+        ZeroPadding2DKind.self, DropoutKind.self, RescaleKind.self, MultiplyKind.self, UpSample2DKind.self,
+        Cropping2DKind.self, NormalizeKind.self, UnmappedKind.self,
     ]
 }
 
-/// A 2-D convolution. Tensors: `kernel` OIHW `[filters, inChannels, kh, kw]`, `bias`
-/// `[filters]` when `useBias`.
-public struct Conv2DConfig: Sendable, Hashable {
-    public var filters: Int
-    /// `[kh, kw]`
-    public var kernelSize: [Int]
-    /// `[sh, sw]`
-    public var strides: [Int]
-    /// `[dh, dw]`
-    public var dilation: [Int]
-    /// `[top, bottom, left, right]`
-    public var padding: [Int]
-    public var useBias: Bool
-    public var activation: Activation
-
-    public init(filters: Int, kernelSize: [Int], strides: [Int] = [1, 1], dilation: [Int] = [1, 1],
-                padding: [Int] = [0, 0, 0, 0], useBias: Bool = true, activation: Activation = .linear) {
-        self.filters = filters
-        self.kernelSize = kernelSize
-        self.strides = strides
-        self.dilation = dilation
-        self.padding = padding
-        self.useBias = useBias
-        self.activation = activation
-    }
-}
-
-/// A depthwise 2-D convolution: each input channel c is convolved with `depthMultiplier`
-/// filters, giving output channel `c·depthMultiplier + m` (TensorFlow's order).
-///
-/// Native kernel (`depthwiseKernel`): `[C·M, 1, kh, kw]`, i.e. the OIHW filter of a grouped
-/// convolution with `groups = C` — what cuDNN (`cudnnSetConvolutionGroupCount`) and PyTorch
-/// expect. `bias` `[C·M]` when `useBias`.
-public struct DepthwiseConv2DConfig: Sendable, Hashable {
-    public var depthMultiplier: Int
-    public var kernelSize: [Int]
-    public var strides: [Int]
-    public var dilation: [Int]
-    public var padding: [Int]
-    public var useBias: Bool
-    public var activation: Activation
-
-    public init(depthMultiplier: Int = 1, kernelSize: [Int], strides: [Int] = [1, 1], dilation: [Int] = [1, 1],
-                padding: [Int] = [0, 0, 0, 0], useBias: Bool = true, activation: Activation = .linear) {
-        self.depthMultiplier = depthMultiplier
-        self.kernelSize = kernelSize
-        self.strides = strides
-        self.dilation = dilation
-        self.padding = padding
-        self.useBias = useBias
-        self.activation = activation
-    }
-}
-
-/// A depthwise convolution followed by a 1×1 convolution. Tensors: `depthwiseKernel`
-/// `[C·M, 1, kh, kw]`, `pointwiseKernel` `[filters, C·M, 1, 1]`, `bias` `[filters]` when
-/// `useBias`. Stride, dilation and padding apply to the depthwise stage.
-public struct SeparableConv2DConfig: Sendable, Hashable {
-    public var filters: Int
-    public var depthMultiplier: Int
-    public var kernelSize: [Int]
-    public var strides: [Int]
-    public var dilation: [Int]
-    public var padding: [Int]
-    public var useBias: Bool
-    public var activation: Activation
-
-    public init(filters: Int, depthMultiplier: Int = 1, kernelSize: [Int], strides: [Int] = [1, 1],
-                dilation: [Int] = [1, 1], padding: [Int] = [0, 0, 0, 0], useBias: Bool = true,
-                activation: Activation = .linear) {
-        self.filters = filters
-        self.depthMultiplier = depthMultiplier
-        self.kernelSize = kernelSize
-        self.strides = strides
-        self.dilation = dilation
-        self.padding = padding
-        self.useBias = useBias
-        self.activation = activation
-    }
-}
-
-/// A fully connected layer. Tensors: `kernel` `[units, inFeatures]` (out, in), `bias`
-/// `[units]` when `useBias`. When the input is a flattened NCHW map, `inFeatures` is in
-/// C, H, W order.
-public struct DenseConfig: Sendable, Hashable {
-    public var units: Int
-    public var useBias: Bool
-    public var activation: Activation
-
-    public init(units: Int, useBias: Bool = true, activation: Activation = .linear) {
-        self.units = units
-        self.useBias = useBias
-        self.activation = activation
-    }
-}
-
-/// How batch-norm statistics are shared; the raw value is the manifest's `"mode"`.
-public enum BatchNormMode: String, Sendable, Hashable, CaseIterable {
-    /// cuDNN `CUDNN_BATCHNORM_SPATIAL`: one set per channel, parameters `[1, C, 1, 1]`.
-    /// Also the head case: a BN after Flatten or Dense is `[1, C, 1, 1]` with C = features.
-    case spatial
-    /// cuDNN `CUDNN_BATCHNORM_PER_ACTIVATION`: one set per activation, parameters `[1, C, H, W]`.
-    case perActivation = "per_activation"
-}
-
-/// Inference-time batch normalisation `y = gamma · (x − mean) / sqrt(variance + epsilon) + beta`.
-/// Tensors `gamma`, `beta`, `mean`, `variance` are all present and rank 4 (see `BatchNormMode`).
-public struct BatchNormConfig: Sendable, Hashable {
-    public var mode: BatchNormMode
-    /// The source's epsilon, kept as a double (never rounded to float).
-    public var epsilon: Double
-    /// The source's momentum (training only; kept for the reverse conversion).
-    public var momentum: Double
-    /// Which of `.gamma` / `.beta` the source did not have (Keras `scale=False` /
-    /// `center=False`); they are materialised as ones / zeros because an engine needs all four,
-    /// and the reverse conversion drops them again.
-    public var materialized: Set<TensorRole>
-
-    public init(mode: BatchNormMode, epsilon: Double, momentum: Double = 0.99, materialized: Set<TensorRole> = []) {
-        self.mode = mode
-        self.epsilon = epsilon
-        self.momentum = momentum
-        self.materialized = materialized
-    }
-}
-
-/// Max or average pooling over windows of `poolSize`.
-public struct Pool2DConfig: Sendable, Hashable {
-    /// `[ph, pw]`
-    public var poolSize: [Int]
-    /// `[sh, sw]`
-    public var strides: [Int]
-    /// `[top, bottom, left, right]`
-    public var padding: [Int]
-    /// Average pooling only: whether padded cells count in the divisor. TensorFlow's "same"
-    /// average pooling excludes them (`false`, cuDNN
-    /// `CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING`). Ignored by max pooling.
-    public var countIncludesPadding: Bool
-
-    public init(poolSize: [Int], strides: [Int], padding: [Int] = [0, 0, 0, 0], countIncludesPadding: Bool = false) {
-        self.poolSize = poolSize
-        self.strides = strides
-        self.padding = padding
-        self.countIncludesPadding = countIncludesPadding
-    }
-}

@@ -1,8 +1,8 @@
 extension Model {
     /// Checks the rules every model must keep before it is written or after it is read:
     /// unique layer names, inbound names that refer to earlier layers (topological order),
-    /// inputs and outputs that exist, attribute values (`[h, w]` pairs ≥ 1, 4-element padding ≥ 0,
-    /// counts ≥ 1, axes in -8...8, one -1 at most in a reshape), non-empty unique roles per layer, and the batch-norm convention: `gamma`, `beta`, `mean` and
+    /// inputs and outputs that exist, every attribute within its kind's limits
+    /// (`LayerKind.checkAttributes()`), non-empty unique roles per layer, and the batch-norm convention: `gamma`, `beta`, `mean` and
     /// `variance` all present, floating point, rank 4 and `[1, C, 1, 1]` (spatial) or
     /// `[1, C, H, W]` (per-activation), agreeing with `outputShape` when it is known.
     public func validate() throws(ModelError) {
@@ -33,84 +33,19 @@ extension Model {
         if let shape = layer.outputShape, !shape.allSatisfy({ $0 >= 0 }) {
             throw .invalidAttribute(layer: layer.name, field: "output_shape", message: "must not have negative dimensions, got \(shape)")
         }
-        func positive(_ field: String, _ value: Int) throws(ModelError) {
-            guard value >= 1 else { throw .invalidAttribute(layer: layer.name, field: field, message: "must be at least 1, got \(value)") }
+        do throws(AttributeIssue) {
+            try layer.op.definition.checkAttributes()
+        } catch {
+            throw .invalidAttribute(layer: layer.name, field: error.field, message: error.message)
         }
-        func axis(_ field: String, _ value: Int) throws(ModelError) {
-            guard (-8...8).contains(value) else {
-                throw .invalidAttribute(layer: layer.name, field: field, message: "must be a native axis in -8...8, got \(value)")
-            }
-        }
-        func activation(_ value: Activation) throws(ModelError) {
-            if case .softmax(let softmaxAxis) = value { try axis("activation.axis", softmaxAxis) }
-        }
-        func pair(_ field: String, _ values: [Int], minimum: Int = 1) throws(ModelError) {
-            guard values.count == 2, values.allSatisfy({ $0 >= minimum }) else {
-                throw .invalidAttribute(layer: layer.name, field: field, message: "must be 2 integers ≥ \(minimum), got \(values)")
-            }
-        }
-        func padding(_ values: [Int]) throws(ModelError) {
-            guard values.count == 4, values.allSatisfy({ $0 >= 0 }) else {
-                throw .invalidAttribute(layer: layer.name, field: "padding", message: "must be [top, bottom, left, right] ≥ 0, got \(values)")
-            }
-        }
-        switch layer.op {
-        case .input(let shape):
-            guard shape.allSatisfy({ $0 >= 0 }) else {
-                throw .invalidAttribute(layer: layer.name, field: "shape", message: "must not have negative dimensions, got \(shape)")
-            }
-        case .conv2d(let config):
-            try positive("filters", config.filters); try activation(config.activation)
-            try pair("kernel_size", config.kernelSize); try pair("strides", config.strides)
-            try pair("dilation", config.dilation); try padding(config.padding)
-        case .depthwiseConv2d(let config):
-            try positive("depth_multiplier", config.depthMultiplier); try activation(config.activation)
-            try pair("kernel_size", config.kernelSize); try pair("strides", config.strides)
-            try pair("dilation", config.dilation); try padding(config.padding)
-        case .separableConv2d(let config):
-            try positive("filters", config.filters); try positive("depth_multiplier", config.depthMultiplier)
-            try activation(config.activation)
-            try pair("kernel_size", config.kernelSize); try pair("strides", config.strides)
-            try pair("dilation", config.dilation); try padding(config.padding)
-        case .maxPool2d(let config), .avgPool2d(let config):
-            try pair("pool_size", config.poolSize); try pair("strides", config.strides); try padding(config.padding)
-        case .zeroPadding2d(let values):
-            try padding(values)
-        case .upsample2d(let size):
-            try pair("size", size)
-        case .normalize(let epsilon):
-            guard epsilon.isFinite, epsilon >= 0 else {
-                throw .invalidAttribute(layer: layer.name, field: "epsilon", message: "must be finite and ≥ 0, got \(epsilon)")
-            }
-        case .cropping2d(let values):
-            try padding(values)
-        case .rescale(let scale, let offset):
-            guard scale.isFinite, offset.isFinite else {
-                throw .invalidAttribute(layer: layer.name, field: "scale", message: "scale and offset must be finite, got \(scale) and \(offset)")
-            }
-        case .dense(let config):
-            try positive("units", config.units); try activation(config.activation)
-        case .activation(let value):
-            try activation(value)
-        case .concatenate(let value):
-            try axis("axis", value)
-        case .reshape(let targetShape):
-            guard targetShape.allSatisfy({ $0 >= -1 }), targetShape.filter({ $0 == -1 }).count <= 1 else {
-                throw .invalidAttribute(layer: layer.name, field: "target_shape", message: "must be dimensions ≥ 0 with at most one -1, got \(targetShape)")
-            }
-        case .batchNorm(let config):
-            try validateBatchNorm(layer, config)
-        default:
-            break
-        }
+        if case .batchNorm(let config) = layer.op { try validateBatchNorm(layer, config) }
     }
 
+    /// Batch norm's parameters are checked even without shapes: they are the product's point,
+    /// and a `.bnm` whose four parameters disagree must never be written or read.
     private static func validateBatchNorm(_ layer: Layer, _ config: BatchNormConfig) throws(ModelError) {
-        guard config.materialized.isSubset(of: [.gamma, .beta]) else {
-            throw .invalidAttribute(layer: layer.name, field: "materialized", message: "may only contain gamma and beta")
-        }
         var reference: [Int]?
-        for role in [TensorRole.gamma, .beta, .mean, .variance] {
+        for role in BatchNormConfig.parameters {
             guard let tensor = layer.tensor(role) else { throw .missingTensor(layer: layer.name, role: role.rawValue) }
             let shape = tensor.shape
             let expected: String

@@ -1338,6 +1338,9 @@ extension BNMSchema {
             "minimum": -1,
             "maximum": 9007199254740992
           },
+          "contains": { "const": -1 },
+          "minContains": 0,
+          "maxContains": 1,
           "description": "Native per-sample target shape (batch excluded), row-major; at most one -1 (inferred)."
         }
       },

@@ -155,3 +155,25 @@ struct ManifestObject {
         }
     }
 }
+
+extension ManifestObject {
+    /// Any integer the manifest can hold; the layer kind checks its limits afterwards.
+    mutating func integer(_ key: String) throws(ManifestIssue) -> Int {
+        try int(key, minimum: -BNMHeader.maxManifestInteger)
+    }
+
+    /// An array of integers the manifest can hold; the layer kind checks its length and limits.
+    mutating func integers(_ key: String) throws(ManifestIssue) -> [Int] {
+        try intArray(key, minimum: -BNMHeader.maxManifestInteger)
+    }
+
+    /// The `"activation"` object.
+    mutating func activation(_ key: String = "activation") throws(ManifestIssue) -> Activation {
+        try Activation(manifest: value(key), pointer: path(key), strict: strict)
+    }
+}
+
+extension JSONValue {
+    static func integer(_ value: Int) -> JSONValue { .int(Int64(value)) }
+    static func ints(_ values: [Int]) -> JSONValue { .array(values.map { .int(Int64($0)) }) }
+}

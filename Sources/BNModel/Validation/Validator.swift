@@ -114,6 +114,12 @@ struct ModelRules {
     /// be checked.
     private mutating func outputShape(of layer: Layer, inputs: [[Int]]?) -> [Int]? {
         if case .unmapped = layer.op { return layer.outputShape }
+        do throws(AttributeIssue) {
+            try layer.op.definition.checkAttributes()
+        } catch {
+            report(.ch010, layer: layer.name, "\(layer.op.kind) '\(layer.name)': \(error.field) \(error.message)", hint: "fix the layer's configuration")
+            return layer.outputShape
+        }
         guard let inputs else { return layer.outputShape }
         let inferred: [Int]
         do {
@@ -136,87 +142,26 @@ struct ModelRules {
 
     // MARK: Weights against the configuration and the input
 
+    /// The layer's tensors against the ones its kind describes (`LayerKind.tensors(inputs:)`):
+    /// a missing one (`CH005`, `BN001`), one the kind does not use (`CH006`), one whose rank or
+    /// configured sizes differ (`CH008`), one whose size differs from what the input gives (the
+    /// dimension's own code: `CH002` channels, `CH003` features, `CH004` depthwise), and dtypes.
     private mutating func checkWeights(of layer: Layer, inputs: [[Int]]?) {
-        let input = inputs?.count == 1 ? inputs?.first : nil
         let name = layer.name
         switch layer.op {
         case let .unmapped(className, _):
             report(.ch012, layer: name, "layer '\(name)' (\(className)) was carried over unmapped with its \(layer.tensors.count) weight(s)",
                    hint: "an engine cannot run this model as it stands; replace the layer with supported ones, or implement it in the engine")
             return
-        case .conv2d(let config):
-            expectRoles(layer, [.kernel] + (config.useBias ? [.bias] : []))
-            if let kernel = layer.tensor(.kernel) {
-                if kernel.rank != 4 {
-                    report(.ch008, layer: name, tensor: "kernel", "kernel has shape \(kernel.shape), expected OIHW [filters, inChannels, kh, kw]",
-                           hint: "the kernel was not converted to OIHW or belongs to another layer")
-                } else {
-                    if let input, input.count == 3, kernel.shape[1] != input[0] {
-                        report(.ch002, layer: name, tensor: "kernel",
-                               "kernel expects \(kernel.shape[1]) input channels, but its input \(producerText(layer)) has \(input[0])",
-                               hint: "the kernel belongs to another model, or a layer between them changed its channel count")
-                    }
-                    if kernel.shape[0] != config.filters || Array(kernel.shape[2...]) != config.kernelSize {
-                        report(.ch008, layer: name, tensor: "kernel",
-                               "kernel has shape \(kernel.shape), but filters = \(config.filters) and kernel_size = \(config.kernelSize) need [\(config.filters), C, \(config.kernelSize.map(String.init).joined(separator: ", "))]",
-                               hint: "the kernel does not match the layer's configuration")
-                    }
-                }
-            }
-            if config.useBias { expectBias(layer, config.filters, what: "filters") }
-        case .depthwiseConv2d(let config):
-            expectRoles(layer, [.depthwiseKernel] + (config.useBias ? [.bias] : []))
-            let channels = (input?.count == 3 ? input?.first : nil).flatMap { checkedProduct($0, config.depthMultiplier) }
-            checkDepthwiseKernel(layer, kernelSize: config.kernelSize, multiplier: config.depthMultiplier, inputChannels: input?.first,
-                                 outChannels: channels)
-            if config.useBias, let channels { expectBias(layer, channels, what: "channels × depth_multiplier") }
-        case .separableConv2d(let config):
-            expectRoles(layer, [.depthwiseKernel, .pointwiseKernel] + (config.useBias ? [.bias] : []))
-            let middle = (input?.count == 3 ? input?.first : nil).flatMap { checkedProduct($0, config.depthMultiplier) }
-            checkDepthwiseKernel(layer, kernelSize: config.kernelSize, multiplier: config.depthMultiplier, inputChannels: input?.first,
-                                 outChannels: middle)
-            if let pointwise = layer.tensor(.pointwiseKernel) {
-                if pointwise.rank != 4 {
-                    report(.ch008, layer: name, tensor: "pointwise_kernel", "pointwise kernel has shape \(pointwise.shape), expected OIHW [filters, C·M, 1, 1]",
-                           hint: "the kernel was not converted to OIHW")
-                } else {
-                    if let middle, pointwise.shape[1] != middle {
-                        report(.ch002, layer: name, tensor: "pointwise_kernel",
-                               "pointwise kernel expects \(pointwise.shape[1]) input channels, but the depthwise stage gives \(middle) (input channels × depth_multiplier \(config.depthMultiplier))",
-                               hint: "the kernel does not belong to this layer, or depth_multiplier was changed")
-                    }
-                    if pointwise.shape[0] != config.filters || Array(pointwise.shape[2...]) != [1, 1] {
-                        report(.ch008, layer: name, tensor: "pointwise_kernel",
-                               "pointwise kernel has shape \(pointwise.shape), but filters = \(config.filters) needs [\(config.filters), C·M, 1, 1]",
-                               hint: "the kernel does not match the layer's configuration")
-                    }
-                }
-            }
-            if config.useBias { expectBias(layer, config.filters, what: "filters") }
-        case .dense(let config):
-            expectRoles(layer, [.kernel] + (config.useBias ? [.bias] : []))
-            if let kernel = layer.tensor(.kernel) {
-                if kernel.rank != 2 {
-                    report(.ch008, layer: name, tensor: "kernel", "kernel has shape \(kernel.shape), expected [units, inFeatures]",
-                           hint: "the kernel was not converted to [out, in]")
-                } else {
-                    if let input, input.count == 1, kernel.shape[1] != input[0] {
-                        report(.ch003, layer: name, tensor: "kernel",
-                               "kernel expects \(kernel.shape[1]) input features, but its input \(producerText(layer)) has \(input[0])\(flattenedText(layer))",
-                               hint: "the Dense kernel was trained for a different input size; check the layers before it (Flatten after a different map size?)")
-                    }
-                    if kernel.shape[0] != config.units {
-                        report(.ch008, layer: name, tensor: "kernel", "kernel has \(kernel.shape[0]) output rows, but units = \(config.units)",
-                               hint: "the kernel does not match the layer's configuration")
-                    }
-                }
-            }
-            if config.useBias { expectBias(layer, config.units, what: "units") }
         case .batchNorm(let config):
-            checkBatchNorm(layer, config, input: input)
-        case .normalize:
-            expectRoles(layer, [.mean, .variance] + (layer.tensor(.other("count")) != nil ? [.other("count")] : []))
+            checkBatchNorm(layer, config, input: inputs?.count == 1 ? inputs?.first : nil)
+            checkDTypes(of: layer, skipping: [])
+            return
         default:
+            break
+        }
+        let expected = layer.op.definition.tensors(inputs: inputs)
+        guard !expected.isEmpty else {
             for named in layer.tensors {
                 report(.ch006, layer: name, tensor: named.role.rawValue,
                        "a \(layer.op.kind) layer has no weights, but holds tensor '\(named.role.rawValue)' \(named.tensor.shape)",
@@ -224,57 +169,69 @@ struct ModelRules {
             }
             return
         }
-        checkDTypes(of: layer)
+        expectRoles(layer, expected)
+        for spec in expected where !spec.verbatim {
+            guard let tensor = layer.tensor(spec.role) else { continue }
+            checkShape(of: tensor, in: layer, against: spec)
+        }
+        checkDTypes(of: layer, skipping: Set(expected.filter(\.verbatim).map(\.role)))
     }
 
-    /// Missing required roles (`CH005`, `BN001` for batch norm) and roles the layer does not use (`CH006`).
-    private mutating func expectRoles(_ layer: Layer, _ required: [TensorRole], missingCode: FindingCode = .ch005) {
-        for role in required where layer.tensor(role) == nil {
-            report(missingCode, layer: layer.name, tensor: role.rawValue,
-                   "\(layer.op.kind) layer has no '\(role.rawValue)' tensor, which its configuration needs",
+    /// Missing required roles and roles the layer's kind does not use (`CH006`).
+    private mutating func expectRoles(_ layer: Layer, _ expected: [ExpectedTensor]) {
+        for spec in expected where spec.required && layer.tensor(spec.role) == nil {
+            report(spec.missingCode, layer: layer.name, tensor: spec.role.rawValue,
+                   "\(layer.op.kind) layer has no '\(spec.role.rawValue)' tensor, which its configuration needs",
                    hint: "the weight was lost in saving or editing; re-export the model")
         }
-        for named in layer.tensors where !required.contains(named.role) {
+        for named in layer.tensors where !expected.contains(where: { $0.role == named.role }) {
             report(.ch006, layer: layer.name, tensor: named.role.rawValue,
                    "\(layer.op.kind) layer holds tensor '\(named.role.rawValue)' \(named.tensor.shape), which its configuration does not use",
                    hint: "an engine would ignore it silently (e.g. a bias with use_bias = false); remove it or fix the configuration")
         }
     }
 
-    /// A bias, when present, of shape `[length]` (its absence was reported by `expectRoles`).
-    private mutating func expectBias(_ layer: Layer, _ length: Int, what: String) {
-        guard let bias = layer.tensor(.bias), bias.shape != [length] else { return }
-        report(.ch008, layer: layer.name, tensor: "bias", "bias has shape \(bias.shape), but \(what) = \(length) needs [\(length)]",
-               hint: "the bias does not match the layer's configuration")
-    }
-
-    private mutating func checkDepthwiseKernel(_ layer: Layer, kernelSize: [Int], multiplier: Int, inputChannels: Int?, outChannels: Int?) {
-        guard let kernel = layer.tensor(.depthwiseKernel) else { return }
-        guard kernel.rank == 4 else {
-            report(.ch008, layer: layer.name, tensor: "depthwise_kernel", "depthwise kernel has shape \(kernel.shape), expected [C·M, 1, kh, kw]",
-                   hint: "the kernel was not converted to the grouped-convolution layout")
+    /// One tensor's shape against its description: a wrong rank, then sizes fixed by the
+    /// configuration, then sizes given by the input, each its own finding.
+    private mutating func checkShape(of tensor: Tensor, in layer: Layer, against spec: ExpectedTensor) {
+        let role = spec.role.rawValue
+        guard tensor.rank == spec.dimensions.count else {
+            report(.ch008, layer: layer.name, tensor: role, "\(role) has shape \(tensor.shape), expected \(spec.layout)",
+                   hint: "the tensor was not converted to the native layout, or belongs to another layer")
             return
         }
-        if let outChannels, let inputChannels, kernel.shape[0] != outChannels {
-            let implied = inputChannels > 0 && kernel.shape[0] % inputChannels == 0
-                ? "; it would fit depth_multiplier \(kernel.shape[0] / inputChannels)" : ""
-            report(.ch004, layer: layer.name, tensor: "depthwise_kernel",
-                   "depthwise kernel has \(kernel.shape[0]) output channels, but input channels \(inputChannels) × depth_multiplier \(multiplier) = \(outChannels)\(implied)",
-                   hint: "depth_multiplier in the configuration and the stored kernel disagree")
+        var configured: [String] = []
+        for (axis, dimension) in spec.dimensions.enumerated() {
+            guard let size = dimension.size, tensor.shape[axis] != size else { continue }
+            switch dimension.source {
+            case .fixed:
+                configured.append("axis \(axis) = \(size)")
+            case .attribute(let attribute, let value):
+                let text = "\(attribute) = \(value)"
+                if !configured.contains(text) { configured.append(text) }
+            case .input(let unit, let origin, let code):
+                let source = origin ?? "its input \(producerText(layer))"
+                let flattened = code == .ch003 ? flattenedText(layer) : ""
+                report(code, layer: layer.name, tensor: role,
+                       "\(role) expects \(tensor.shape[axis]) \(unit), but \(source) gives \(size)\(flattened)",
+                       hint: code == .ch003
+                           ? "the Dense kernel was trained for a different input size; check the layers before it (Flatten after a different map size?)"
+                           : "the tensor belongs to another model, or a layer between them changed its size")
+            }
         }
-        if kernel.shape[1] != 1 || Array(kernel.shape[2...]) != kernelSize {
-            report(.ch008, layer: layer.name, tensor: "depthwise_kernel",
-                   "depthwise kernel has shape \(kernel.shape), but kernel_size = \(kernelSize) needs [C·M, 1, \(kernelSize.map(String.init).joined(separator: ", "))]",
-                   hint: "the kernel does not match the layer's configuration")
+        if !configured.isEmpty {
+            let needed = spec.dimensions.map(\.symbol).joined(separator: ", ")
+            report(.ch008, layer: layer.name, tensor: role,
+                   "\(role) has shape \(tensor.shape), but \(configured.joined(separator: " and ")) need [\(needed)]",
+                   hint: "the tensor does not match the layer's configuration")
         }
     }
 
     /// Weights of conv, dense and batch-norm layers must be floating point (`CH011`) and of one
     /// dtype within the layer (`CH007`), since engines bind one data type per layer.
-    private mutating func checkDTypes(of layer: Layer) {
+    private mutating func checkDTypes(of layer: Layer, skipping verbatim: Set<TensorRole>) {
         var counts: [DType: Int] = [:]
-        // Normalization's sample count is an integer by nature and never computed with.
-        for named in layer.tensors where !(layer.op.kind == "normalize" && named.role == .other("count")) {
+        for named in layer.tensors where !verbatim.contains(named.role) {
             if named.tensor.dtype.isFloatingPoint {
                 counts[named.tensor.dtype, default: 0] += 1
             } else {
@@ -299,12 +256,8 @@ struct ModelRules {
 
     private mutating func checkBatchNorm(_ layer: Layer, _ config: BatchNormConfig, input: [Int]?) {
         let name = layer.name
-        let roles: [TensorRole] = [.gamma, .beta, .mean, .variance]
-        expectRoles(layer, roles, missingCode: .bn001)
-        if !config.materialized.isSubset(of: [.gamma, .beta]) {
-            report(.ch010, layer: name, "materialized lists \(config.materialized.map(\.rawValue).sorted()); only gamma and beta can be materialised",
-                   hint: "the running statistics must come from the source model")
-        }
+        let roles = BatchNormConfig.parameters
+        expectRoles(layer, config.tensors(inputs: input.map { [$0] }))
         if !config.epsilon.isFinite || config.epsilon <= 0 {
             report(.bn006, layer: name, "epsilon is \(config.epsilon); 1/sqrt(variance + epsilon) divides by zero where a variance is 0",
                    hint: "use the epsilon the model was trained with (Keras' default is 0.001)")

@@ -54,6 +54,8 @@ public enum LayerOp: Sendable, Hashable {
     /// `multiply`: element-wise product of all inbound layers; an input of shape `[C, 1, 1]`
     /// is broadcast over H and W (squeeze-and-excitation gates).
     case multiply
+    /// `layer_norm`: normalisation over the channels at each position; see `LayerNormConfig`.
+    case layerNorm(LayerNormConfig)
     /// `unmapped`: a source layer carried over verbatim, with its tensors, for the reverse
     /// conversion; an engine cannot run it.
     case unmapped(className: String, config: JSONValue)
@@ -90,6 +92,7 @@ public enum LayerOp: Sendable, Hashable {
         case .upsample2d(let size): UpSample2DKind(size: size)
         case .cropping2d(let cropping): Cropping2DKind(cropping: cropping)
         case .multiply: MultiplyKind()
+        case .layerNorm(let config): config
         case .unmapped(let className, let config): UnmappedKind(className: className, config: config)
         }
     }
@@ -102,7 +105,7 @@ public enum LayerOp: Sendable, Hashable {
         BatchNormConfig.self, ActivationKind.self, MaxPool2DKind.self, AvgPool2DKind.self, GlobalAvgPool2DKind.self,
         GlobalMaxPool2DKind.self, FlattenKind.self, ReshapeKind.self, AddKind.self, ConcatenateKind.self,
         ZeroPadding2DKind.self, DropoutKind.self, RescaleKind.self, MultiplyKind.self, UpSample2DKind.self,
-        Cropping2DKind.self, NormalizeKind.self, UnmappedKind.self,
+        Cropping2DKind.self, NormalizeKind.self, LayerNormConfig.self, UnmappedKind.self,
     ]
 }
 

@@ -188,6 +188,7 @@ extension BNMSchema {
             "upsample2d",
             "cropping2d",
             "normalize",
+            "layer_norm",
             "unmapped"
           ],
           "description": "What the layer computes; selects the shape of 'attributes'."
@@ -668,6 +669,25 @@ extension BNMSchema {
           "if": {
             "properties": {
               "kind": {
+                "const": "layer_norm"
+              }
+            },
+            "required": [
+              "kind"
+            ]
+          },
+          "then": {
+            "properties": {
+              "attributes": {
+                "$ref": "#/$defs/attributes_layer_norm"
+              }
+            }
+          }
+        },
+        {
+          "if": {
+            "properties": {
+              "kind": {
                 "const": "unmapped"
               }
             },
@@ -886,8 +906,14 @@ extension BNMSchema {
     },
     "attributes_conv2d": {
       "type": "object",
-      "description": "2-D convolution. Tensors: 'kernel' OIHW [filters, in_channels, kh, kw]; 'bias' [filters] when use_bias.",
+      "description": "2-D convolution. Tensors: 'kernel' OIHW [filters, in_channels / groups, kh, kw]; 'bias' [filters] when use_bias.",
       "properties": {
+        "groups": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 9007199254740992,
+          "description": "Grouped convolution: input channels and filters split into this many equal consecutive groups, filter o reading only the channels of group o / (filters / groups). Optional, absent means 1; it divides filters and the input's channels."
+        },
         "filters": {
           "type": "integer",
           "minimum": 1,
@@ -1483,6 +1509,21 @@ extension BNMSchema {
           "type": "number",
           "minimum": 0,
           "description": "Floor of the divisor (Keras' backend epsilon, 1e-7)."
+        }
+      },
+      "required": [
+        "epsilon"
+      ],
+      "additionalProperties": false
+    },
+    "attributes_layer_norm": {
+      "type": "object",
+      "description": "Layer normalisation over the channel axis at each position: y = (x − mean_c x) / sqrt(var_c x + epsilon) · gamma + beta, the variance biased (mean of squared deviations). Tensors gamma and beta [1, C, 1, 1], each optional (absent: gamma 1, beta 0).",
+      "properties": {
+        "epsilon": {
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "description": "Added to the variance (Keras' default 0.001; ConvNeXt uses 1e-6)."
         }
       },
       "required": [

@@ -131,6 +131,7 @@ enum Operation: Sendable {
     case separable(depthwise: Convolution, pointwise: Convolution)
     case dense(Dense)
     case batchNorm(BatchNormalization)
+    case layerNorm(LayerNormalization)
     case activation(ResolvedActivation)
     case maxPool(Pool2DConfig)
     case avgPool(Pool2DConfig)
@@ -174,7 +175,7 @@ enum Operation: Sendable {
             return .input
         case .conv2d(let config):
             return .convolution(Convolution(
-                outChannels: config.filters, groups: 1, kernel: try floats(.kernel), kernelSize: config.kernelSize,
+                outChannels: config.filters, groups: config.groups, kernel: try floats(.kernel), kernelSize: config.kernelSize,
                 bias: config.useBias ? try floats(.bias) : nil, strides: config.strides, dilation: config.dilation,
                 padding: config.padding, activation: try activation(config.activation)))
         case .depthwiseConv2d(let config):
@@ -229,6 +230,10 @@ enum Operation: Sendable {
             return .concatenate(axis: axis < 0 ? axis + rank : axis)
         case .zeroPadding2d(let padding):
             return .zeroPadding(padding)
+        case .layerNorm(let config):
+            let gamma = layer.tensor(.gamma) == nil ? nil : try floats(.gamma)
+            let beta = layer.tensor(.beta) == nil ? nil : try floats(.beta)
+            return .layerNorm(LayerNormalization(epsilon: config.epsilon, gamma: gamma, beta: beta))
         case .unmapped(let className, _):
             throw .unsupportedLayer(layer: layer.name, className: className)
         }
@@ -249,6 +254,8 @@ enum Operation: Sendable {
         case .dense(let dense):
             return dense.apply(to: inputs[0], outputShape: outputShape)
         case .batchNorm(let normalization):
+            return normalization.apply(to: inputs[0])
+        case .layerNorm(let normalization):
             return normalization.apply(to: inputs[0])
         case .activation(let activation):
             var output = inputs[0]

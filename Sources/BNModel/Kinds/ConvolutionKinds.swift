@@ -1,7 +1,12 @@
 import JSONSchema
 
-/// A 2-D convolution. Tensors: `kernel` OIHW `[filters, inChannels, kh, kw]`, `bias`
+/// A 2-D convolution. Tensors: `kernel` OIHW `[filters, inChannels / groups, kh, kw]`, `bias`
 /// `[filters]` when `useBias`.
+///
+/// With `groups` g > 1 (a grouped convolution, as in ResNeXt and RegNet), the input channels
+/// and the filters are split into g equal consecutive groups and filter o reads only the input
+/// channels of group `o / (filters / g)` — cuDNN's `cudnnSetConvolutionGroupCount`, PyTorch's
+/// `groups` and Keras' `Conv2D(groups=…)` alike.
 public struct Conv2DConfig: Sendable, Hashable {
     public var filters: Int
     /// `[kh, kw]`
@@ -14,9 +19,12 @@ public struct Conv2DConfig: Sendable, Hashable {
     public var padding: [Int]
     public var useBias: Bool
     public var activation: Activation
+    /// Divides both the input channels and `filters`; 1 for an ordinary convolution.
+    public var groups: Int
 
     public init(filters: Int, kernelSize: [Int], strides: [Int] = [1, 1], dilation: [Int] = [1, 1],
-                padding: [Int] = [0, 0, 0, 0], useBias: Bool = true, activation: Activation = .linear) {
+                padding: [Int] = [0, 0, 0, 0], useBias: Bool = true, activation: Activation = .linear, groups: Int = 1) {
+        self.groups = groups
         self.filters = filters
         self.kernelSize = kernelSize
         self.strides = strides
@@ -88,30 +96,51 @@ extension Conv2DConfig: LayerKind {
     init(manifest a: inout ManifestObject) throws(ManifestIssue) {
         self.init(filters: try a.integer("filters"), kernelSize: try a.integers("kernel_size"), strides: try a.integers("strides"),
                   dilation: try a.integers("dilation"), padding: try a.integers("padding"), useBias: try a.bool("use_bias"),
-                  activation: try a.activation())
+                  activation: try a.activation(), groups: try a.optionalValue("groups").map { v throws(ManifestIssue) in
+                      try ManifestObject.int(v, a.path("groups"), minimum: -BNMHeader.maxManifestInteger)
+                  } ?? 1)
     }
 
+    /// `groups` is written only when it is not 1: files without grouped convolutions keep the
+    /// bytes they had before the attribute existed, and a reader that predates it refuses a
+    /// grouped kernel by its shape rather than running it as an ordinary one.
     var manifestAttributes: JSONObject {
-        ["filters": .integer(filters), "kernel_size": .ints(kernelSize), "strides": .ints(strides), "dilation": .ints(dilation),
-         "padding": .ints(padding), "use_bias": .bool(useBias), "activation": activation.manifestJSON]
+        var attributes: JSONObject = [
+            "filters": .integer(filters), "kernel_size": .ints(kernelSize), "strides": .ints(strides), "dilation": .ints(dilation),
+            "padding": .ints(padding), "use_bias": .bool(useBias), "activation": activation.manifestJSON,
+        ]
+        if groups != 1 { attributes["groups"] = .integer(groups) }
+        return attributes
     }
 
     func checkAttributes() throws(AttributeIssue) {
         try Limits.positive("filters", filters)
+        try Limits.positive("groups", groups)
+        guard filters % groups == 0 else {
+            throw AttributeIssue(field: "groups", message: "must divide filters = \(filters), got \(groups)")
+        }
         try Window(kernelSize: kernelSize, strides: strides, dilation: dilation, padding: padding).check()
         try Limits.activation(activation)
     }
 
     func outputShape(inputs: [[Int]], rules: ShapeRules) throws(ShapeError) -> [Int] {
         let input = try rules.map(inputs)
+        guard input[0] % groups == 0 else {
+            throw .invalidAttribute(layer: rules.layer, kind: Self.kind, field: "groups",
+                                    message: "\(groups) does not divide the input's \(input[0]) channels")
+        }
         let (height, width) = try rules.window(input, kernel: kernelSize, strides: strides, dilation: dilation, padding: padding)
         return [filters, height, width]
     }
 
     func tensors(inputs: [[Int]]?) -> [ExpectedTensor] {
-        let kernel: [ExpectedDimension] = [.attribute("filters", filters), .input(inputs.mapChannels, "C", unit: "input channels")]
-            + ExpectedDimension.window("kernel_size", kernelSize)
-        return [ExpectedTensor(role: .kernel, dimensions: kernel, layout: "OIHW [filters, inChannels, kh, kw]")]
+        let perGroup = inputs.mapChannels.flatMap { $0 % groups == 0 ? $0 / groups : nil }
+        let inChannels: ExpectedDimension = groups == 1
+            ? .input(perGroup, "C", unit: "input channels")
+            : .input(perGroup, "C/\(groups)", unit: "input channels per group", origin: "its input's channels / groups \(groups)")
+        let kernel: [ExpectedDimension] = [.attribute("filters", filters), inChannels] + ExpectedDimension.window("kernel_size", kernelSize)
+        let layout = groups == 1 ? "OIHW [filters, inChannels, kh, kw]" : "OIHW [filters, inChannels / groups, kh, kw]"
+        return [ExpectedTensor(role: .kernel, dimensions: kernel, layout: layout)]
             + ExpectedTensor.bias(useBias, .attribute("filters", filters), layout: "[filters]")
     }
 }

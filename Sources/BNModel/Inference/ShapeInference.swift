@@ -29,7 +29,7 @@ public enum ShapeInference {
         let shape = try definition.outputShape(inputs: inputs, rules: rules)
         // A softmax runs along one axis of the output (counted with the batch): the batch axis
         // itself, or an axis the output does not have, has no meaning an engine could follow.
-        if case .softmax(let axis)? = definition.activation {
+        if case .softmax(let axis)? = definition.outputActivation {
             let rank = shape.count + 1
             let normalised = axis < 0 ? axis + rank : axis
             guard normalised >= 1, normalised < rank else {

@@ -91,6 +91,7 @@ public struct SeparableConv2DConfig: Sendable, Hashable {
 
 extension Conv2DConfig: LayerKind {
     static let kind = "conv2d"
+    var outputActivation: Activation? { activation }
     var op: LayerOp { .conv2d(self) }
 
     init(manifest a: inout ManifestObject) throws(ManifestIssue) {
@@ -147,6 +148,7 @@ extension Conv2DConfig: LayerKind {
 
 extension DepthwiseConv2DConfig: LayerKind {
     static let kind = "depthwise_conv2d"
+    var outputActivation: Activation? { activation }
     var op: LayerOp { .depthwiseConv2d(self) }
 
     init(manifest a: inout ManifestObject) throws(ManifestIssue) {
@@ -184,6 +186,7 @@ extension DepthwiseConv2DConfig: LayerKind {
 
 extension SeparableConv2DConfig: LayerKind {
     static let kind = "separable_conv2d"
+    var outputActivation: Activation? { activation }
     var op: LayerOp { .separableConv2d(self) }
 
     init(manifest a: inout ManifestObject) throws(ManifestIssue) {

@@ -17,6 +17,7 @@ public struct DenseConfig: Sendable, Hashable {
 
 extension DenseConfig: LayerKind {
     static let kind = "dense"
+    var outputActivation: Activation? { activation }
     var op: LayerOp { .dense(self) }
 
     init(manifest a: inout ManifestObject) throws(ManifestIssue) {

@@ -7,7 +7,7 @@ struct ActivationKind: LayerKind {
     static let kind = "activation"
     var function: Activation
     var op: LayerOp { .activation(function) }
-    var activation: Activation? { function }
+    var outputActivation: Activation? { function }
     init(_ function: Activation) { self.function = function }
     init(manifest a: inout ManifestObject) throws(ManifestIssue) { function = try a.activation() }
     var manifestAttributes: JSONObject { ["activation": function.manifestJSON] }

@@ -27,13 +27,15 @@ protocol LayerKind: Sendable {
     /// imply. `inputs` is nil when an input's shape is unknown; dimensions taken from it are
     /// then nil too, and only the ones the configuration fixes are checked.
     func tensors(inputs: [[Int]]?) -> [ExpectedTensor]
-    /// An activation applied to the output, whose softmax axis must exist in the output.
-    var activation: Activation? { get }
+    /// The activation applied to the output (fused, or the layer's whole job), whose softmax
+    /// axis must exist in the output. Named apart from the configurations' own `activation`
+    /// so that a stored property can never be mistaken for it.
+    var outputActivation: Activation? { get }
 }
 
 extension LayerKind {
     func tensors(inputs: [[Int]]?) -> [ExpectedTensor] { [] }
-    var activation: Activation? { nil }
+    var outputActivation: Activation? { nil }
     var manifestAttributes: JSONObject { [:] }
     func checkAttributes() throws(AttributeIssue) {}
 }

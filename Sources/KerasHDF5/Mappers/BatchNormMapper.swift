@@ -1,0 +1,86 @@
+import BNModel
+
+/// BatchNormalization. Spatial BN on a map's channel axis or on a feature vector: parameters
+/// `[1, C, 1, 1]` (reordered when the features came from a Keras flatten in another order);
+/// per-activation BN (an axis list covering every non-batch axis): parameters `[1, C, H, W]`,
+/// transposed from Keras' map layout. Missing γ/β (`scale=False`/`center=False`) become 1/0,
+/// remembered as materialised so the reverse conversion drops them again.
+struct BatchNormMapper: KerasLayerMapper {
+    let classNames = ["BatchNormalization"]
+
+    func map(_ context: inout MappingContext) throws -> MappedLayer {
+        let spec = context.spec, reader = context.reader
+        if try reader.bool("renorm", default: false) {
+            throw context.unsupported("renorm=True (batch renormalisation) keeps extra training-only statistics this converter does not carry; re-save the model with renorm=False")
+        }
+        guard let input = context.inputs.first, let shape = input.shape, let layout = input.layout else { throw context.missingShape() }
+        let rank = shape.count + 1
+        let rawAxes: [Int]
+        if let single = spec.config["axis"]?.intValue {
+            rawAxes = [Int(single)]
+        } else if let list = spec.config["axis"]?.arrayValue?.compactMap(\.intValue), !list.isEmpty {
+            rawAxes = list.map { Int($0) }
+        } else {
+            rawAxes = [-1]
+        }
+        let axes = rawAxes.map { $0 < 0 ? $0 + rank : $0 }.sorted()
+        let scale = try reader.bool("scale", default: true), center = try reader.bool("center", default: true)
+        let epsilon = try reader.double("epsilon", default: 1e-3), momentum = try reader.double("momentum", default: 0.99)
+        let badAxis = context.unsupported(
+            "normalising over axis \(rawAxes) is neither spatial (the channel axis) nor per-activation (every non-batch axis)")
+
+        let mode: BatchNormMode
+        let transform: WeightTransform
+        let expected: [Int]
+        var matches: ((Tensor) -> Bool)?
+        switch layout {
+        case .reshaped:
+            throw badAxis
+        case let .vector(order):
+            guard axes == [1] else { throw badAxis }
+            (mode, transform, expected) = (.spatial, .batchNormVector(order), [shape[0]])
+        case let .segmentedVector(segments):
+            guard axes == [1] else { throw badAxis }
+            (mode, transform, expected) = (.spatial, .batchNormSegments(segments), [shape[0]])
+        case let .map(kerasAxes):
+            guard axes.allSatisfy({ (1...3).contains($0) }) else { throw badAxis }
+            if axes.count == 1 {
+                guard kerasAxes[axes[0] - 1] == 0 else { throw badAxis }
+                (mode, transform, expected) = (.spatial, .batchNormVector(nil), [shape[0]])
+            } else if axes == [1, 2, 3] {
+                // Keras stores these as H×W×C (tf_keras adds a leading 1).
+                let kerasDims = kerasAxes.map { shape[$0] }
+                (mode, transform, expected) = (.perActivation, .perActivation(kerasAxes: kerasAxes, nativeShape: shape), [1] + kerasDims)
+                matches = { $0.shape.drop(while: { $0 == 1 }).elementsEqual(kerasDims.drop(while: { $0 == 1 })) }
+            } else {
+                throw badAxis
+            }
+        }
+        let mean = try context.take("moving_mean", .mean, transform, expect: expected, matches: matches)
+        let variance = try context.take("moving_variance", .variance, transform, expect: expected, matches: matches)
+        var materialized: Set<TensorRole> = []
+        func constant(_ role: TensorRole, _ value: Float) throws -> NamedTensor {
+            materialized.insert(role)
+            return NamedTensor(role: role, tensor: try constantTensor(value, dtype: mean.tensor.dtype, shape: mean.tensor.shape, layer: spec))
+        }
+        let gamma = scale ? try context.take("gamma", .gamma, transform, expect: expected, matches: matches) : try constant(.gamma, 1)
+        let beta = center ? try context.take("beta", .beta, transform, expect: expected, matches: matches) : try constant(.beta, 0)
+        let config = BatchNormConfig(mode: mode, epsilon: epsilon, momentum: momentum, materialized: materialized)
+        return MappedLayer(op: .batchNorm(config), tensors: [gamma, beta, mean, variance], layout: layout)
+    }
+}
+
+/// A tensor filled with `value` in a float dtype: how an absent γ (1) or β (0) is materialised,
+/// in the dtype of the layer's other parameters.
+func constantTensor(_ value: Float, dtype: DType, shape: [Int], layer: KerasLayerSpec) throws -> Tensor {
+    let count = shape.reduce(1, *)
+    switch dtype {
+    case .f32: return try Tensor(values: [Float](repeating: value, count: count), shape: shape)
+    case .f64: return try Tensor(values: [Double](repeating: Double(value), count: count), shape: shape)
+    case .f16: return try Tensor(values: [Float16](repeating: Float16(value), count: count), shape: shape)
+    case .bf16: return try Tensor(values: [BFloat16](repeating: BFloat16(value), count: count), shape: shape)
+    default:
+        throw KerasError.unsupportedLayer(layer: layer.name, className: layer.className,
+                                          detail: "batch-norm statistics stored as \(dtype.rawValue), not as floats")
+    }
+}

@@ -107,7 +107,7 @@ struct GraphBuilder {
             return edge
         }
         let mapper = KerasMappers.mapper(for: spec.className)
-        var context = MappingContext(spec: spec, source: source, inputs: inputs, weights: try storedWeights(for: spec),
+        var context = MappingContext(spec: spec, source: source, inputs: inputs, weights: try storedWeights(for: spec, mapper: mapper),
                                      file: file, architecture: architecture, modelDataFormat: modelDataFormat,
                                      inputShapeOverride: inputShapeOverride)
         let mapped = try mapper.map(&context)
@@ -137,15 +137,15 @@ struct GraphBuilder {
 
     // MARK: - Weights
 
-    /// The weights the file holds for `spec`, named by variable (`kernel`, `gamma`, …).
-    private mutating func storedWeights(for spec: KerasLayerSpec) throws -> [StoredWeight] {
+    /// The weights the file holds for `spec`, named by variable (`kernel`, `gamma`, …); the
+    /// names of Keras 3's positional variables come from the class's mapper.
+    private mutating func storedWeights(for spec: KerasLayerSpec, mapper: any KerasLayerMapper) throws -> [StoredWeight] {
         switch file.kind {
         case .legacyWeights, .fullModel:
             claimedLegacyOwners.insert(spec.name)
             // A layer that always has weights but has none at all in the file: the architecture
             // is not the one these weights were saved from (a wrong --config), not a lost weight.
-            let alwaysWeighted: Set<String> = ["Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization"]
-            if legacyByLayer[spec.name] == nil, alwaysWeighted.contains(spec.className), !legacyByLayer.isEmpty {
+            if legacyByLayer[spec.name] == nil, mapper.alwaysHasWeights, !legacyByLayer.isEmpty {
                 let held = legacyByLayer.keys.sorted()
                 throw KerasError.invalidConfig(
                     source: source, field: "layer '\(spec.name)' (\(spec.className))",
@@ -161,26 +161,11 @@ struct GraphBuilder {
                     source: source, field: "layer '\(spec.name)'",
                     detail: "the weights file keeps \(spec.keras3Key) for a layer named '\(recordedName)'; the architecture does not match this file")
             }
-            let names = keras3VariableNames(spec, count: stored.count)
-            return zip(stored, names).map { StoredWeight(name: $1, dataset: $0.dataset) }
+            let names = mapper.keras3VariableNames(spec.config)
+            // Positions beyond the known names keep their index as their name (reported as unexpected).
+            return stored.enumerated().map { index, weight in
+                StoredWeight(name: index < names.count ? names[index] : String(index), dataset: weight.dataset)
+            }
         }
-    }
-
-    /// Keras 3 stores variables by position; their names follow from the class and config.
-    private func keras3VariableNames(_ spec: KerasLayerSpec, count: Int) -> [String] {
-        let config = spec.config
-        let useBias = config["use_bias"]?.boolValue ?? true
-        let names: [String]
-        switch spec.className {
-        case "Conv2D", "Dense", "DepthwiseConv2D": names = ["kernel"] + (useBias ? ["bias"] : [])
-        case "SeparableConv2D": names = ["depthwise_kernel", "pointwise_kernel"] + (useBias ? ["bias"] : [])
-        case "Normalization": names = ["mean", "variance", "count"]
-        case "BatchNormalization":
-            names = ((config["scale"]?.boolValue ?? true) ? ["gamma"] : []) + ((config["center"]?.boolValue ?? true) ? ["beta"] : [])
-                + ["moving_mean", "moving_variance"]
-        default: names = []
-        }
-        // Positions beyond the known names keep their index as their name (reported as unexpected).
-        return (0..<count).map { $0 < names.count ? names[$0] : String($0) }
     }
 }

@@ -1,4 +1,5 @@
 import BNModel
+import JSONSchema
 
 /// BatchNormalization. Spatial BN on a map's channel axis or on a feature vector: parameters
 /// `[1, C, 1, 1]` (reordered when the features came from a Keras flatten in another order);
@@ -7,6 +8,13 @@ import BNModel
 /// remembered as materialised so the reverse conversion drops them again.
 struct BatchNormMapper: KerasLayerMapper {
     let classNames = ["BatchNormalization"]
+    let alwaysHasWeights = true
+
+    /// γ and β only when `scale` and `center` (Keras creates no variable for a fixed 1 or 0).
+    func keras3VariableNames(_ config: JSONObject) -> [String] {
+        ((config["scale"]?.boolValue ?? true) ? ["gamma"] : []) + ((config["center"]?.boolValue ?? true) ? ["beta"] : [])
+            + ["moving_mean", "moving_variance"]
+    }
 
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let spec = context.spec, reader = context.reader

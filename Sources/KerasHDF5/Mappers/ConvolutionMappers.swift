@@ -1,9 +1,13 @@
 import BNModel
+import JSONSchema
 
 /// Conv2D: kernel HWIO `[kh, kw, in, filters]` → OIHW, an optional bias, a fused activation.
 /// Grouped convolution has no native op.
 struct Conv2DMapper: KerasLayerMapper {
     let classNames = ["Conv2D"]
+    let alwaysHasWeights = true
+
+    func keras3VariableNames(_ config: JSONObject) -> [String] { ["kernel"] + (usesBias(config) ? ["bias"] : []) }
 
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let reader = context.reader
@@ -26,6 +30,9 @@ struct Conv2DMapper: KerasLayerMapper {
 /// names the kernel `depthwise_kernel`, Keras 3 `kernel`.
 struct DepthwiseConv2DMapper: KerasLayerMapper {
     let classNames = ["DepthwiseConv2D"]
+    let alwaysHasWeights = true
+
+    func keras3VariableNames(_ config: JSONObject) -> [String] { ["kernel"] + (usesBias(config) ? ["bias"] : []) }
 
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let reader = context.reader
@@ -48,6 +55,11 @@ struct DepthwiseConv2DMapper: KerasLayerMapper {
 /// (`[1, 1, C·multiplier, filters]`), one native op.
 struct SeparableConv2DMapper: KerasLayerMapper {
     let classNames = ["SeparableConv2D"]
+    let alwaysHasWeights = true
+
+    func keras3VariableNames(_ config: JSONObject) -> [String] {
+        ["depthwise_kernel", "pointwise_kernel"] + (usesBias(config) ? ["bias"] : [])
+    }
 
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let reader = context.reader

@@ -1,10 +1,14 @@
 import BNModel
+import JSONSchema
 
 /// Dense on a feature vector: kernel `[in, units]` → `[units, in]`, its input rows put in the
 /// engine's order when the vector is a flattened map (or a concatenation of them), which Keras
 /// flattens in its own order.
 struct DenseMapper: KerasLayerMapper {
     let classNames = ["Dense"]
+    let alwaysHasWeights = true
+
+    func keras3VariableNames(_ config: JSONObject) -> [String] { ["kernel"] + (usesBias(config) ? ["bias"] : []) }
 
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let reader = context.reader

@@ -9,10 +9,30 @@ protocol KerasLayerMapper: Sendable {
     /// The Keras class names (`class_name` in the architecture) this mapper handles.
     var classNames: [String] { get }
 
+    /// Whether every layer of these classes has weights. A tf_keras file holding none at all
+    /// for such a layer was saved from another architecture (a wrong `--config`), which is the
+    /// error to give rather than a missing weight.
+    var alwaysHasWeights: Bool { get }
+
+    /// The names of the variables a Keras 3 `.weights.h5` stores for a layer with `config`, in
+    /// the order it stores them: it keeps them by position only, so their names follow from the
+    /// class and the config.
+    func keras3VariableNames(_ config: JSONObject) -> [String]
+
     /// The native layer for `context.spec`. The mapper takes from the context every stored
     /// weight the configuration uses (any left over is reported as unexpected) and says how
     /// Keras lays out the layer's output, which the layers reading it need.
     func map(_ context: inout MappingContext) throws -> MappedLayer
+}
+
+extension KerasLayerMapper {
+    var alwaysHasWeights: Bool { false }
+    func keras3VariableNames(_ config: JSONObject) -> [String] { [] }
+}
+
+/// Whether a layer with `config` has a bias: `use_bias`, true unless it says otherwise.
+func usesBias(_ config: JSONObject) -> Bool {
+    config["use_bias"]?.boolValue ?? true
 }
 
 /// A mapper's result: the native op with its tensors, and the Keras layout of its output

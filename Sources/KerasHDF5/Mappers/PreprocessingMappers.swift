@@ -1,4 +1,5 @@
 import BNModel
+import JSONSchema
 
 // Keras preprocessing layers saved inside a model: fixed affine maps of the input.
 
@@ -7,6 +8,8 @@ import BNModel
 /// `adapt` saw) does not enter the computation; it is carried so the reverse conversion restores it.
 struct NormalizationMapper: KerasLayerMapper {
     let classNames = ["Normalization"]
+
+    func keras3VariableNames(_ config: JSONObject) -> [String] { ["mean", "variance", "count"] }
 
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let spec = context.spec

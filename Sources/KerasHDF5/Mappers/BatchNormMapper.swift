@@ -16,6 +16,30 @@ struct BatchNormMapper: KerasLayerMapper {
             + ["moving_mean", "moving_variance"]
     }
 
+    /// Keras' name for each batch-norm parameter (the IR calls the statistics `mean` and
+    /// `variance`): findings about a batch norm name its tensors as the file does.
+    static let variables: [(role: TensorRole, name: String)] = [
+        (.gamma, "gamma"), (.beta, "beta"), (.mean, "moving_mean"), (.variance, "moving_variance"),
+    ]
+    static let variableNames: Set<String> = Set(variables.map(\.name))
+
+    /// The Keras variable name of the IR role `role` (unchanged for a role that is not a BN parameter).
+    static func kerasName(ofRole role: String) -> String {
+        variables.first { $0.role.rawValue == role }?.name ?? role
+    }
+
+    /// Any parameter: spatial parameters (`[C]`) of the wrong size belong to a layer of another
+    /// channel count (BN003); per-activation ones (`[1, H, W, C]`) with another channel count
+    /// (the last axis) too, but with the same sizes in another order (H and W swapped) or another
+    /// H×W they do not cover the activation (BN004).
+    func weightShapeCode(weight: String, _ shapes: WeightShapeMismatch) -> FindingCode {
+        let (expected, found) = (shapes.expected, shapes.found)
+        if expected.count <= 1 { return .bn003 }
+        let sameDims = expected.drop(while: { $0 == 1 }).sorted() == found.drop(while: { $0 == 1 }).sorted()
+        if !sameDims, expected.count == found.count, let last = expected.indices.last, shapes.onlyDiffers(last) { return .bn003 }
+        return .bn004
+    }
+
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let spec = context.spec, reader = context.reader
         if try reader.bool("renorm", default: false) {

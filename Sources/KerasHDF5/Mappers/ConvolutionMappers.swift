@@ -9,6 +9,12 @@ struct Conv2DMapper: KerasLayerMapper {
 
     func keras3VariableNames(_ config: JSONObject) -> [String] { ["kernel"] + (usesBias(config) ? ["bias"] : []) }
 
+    /// A kernel whose input channels alone differ was trained for another input (CH002).
+    func weightShapeCode(weight: String, _ shapes: WeightShapeMismatch) -> FindingCode {
+        guard weight == "kernel" else { return .ch008 }
+        return shapes.onlyDiffers(2) ? .ch002 : .ch008
+    }
+
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let reader = context.reader
         let (shape, axes) = try context.requireMap()
@@ -33,6 +39,11 @@ struct DepthwiseConv2DMapper: KerasLayerMapper {
     let alwaysHasWeights = true
 
     func keras3VariableNames(_ config: JSONObject) -> [String] { ["kernel"] + (usesBias(config) ? ["bias"] : []) }
+
+    func weightShapeCode(weight: String, _ shapes: WeightShapeMismatch) -> FindingCode {
+        guard weight == "kernel" || weight == "depthwise_kernel" else { return .ch008 }
+        return depthwiseKernelCode(shapes)
+    }
 
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let reader = context.reader
@@ -61,6 +72,16 @@ struct SeparableConv2DMapper: KerasLayerMapper {
         ["depthwise_kernel", "pointwise_kernel"] + (usesBias(config) ? ["bias"] : [])
     }
 
+    /// A pointwise kernel whose input channels alone differ disagrees with the depthwise
+    /// stage's C·multiplier (CH004).
+    func weightShapeCode(weight: String, _ shapes: WeightShapeMismatch) -> FindingCode {
+        switch weight {
+        case "depthwise_kernel": return depthwiseKernelCode(shapes)
+        case "pointwise_kernel": return shapes.differs(2) && shapes.onlyDiffers(2) ? .ch004 : .ch008
+        default: return .ch008
+        }
+    }
+
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let reader = context.reader
         let (shape, axes) = try context.requireMap()
@@ -79,4 +100,11 @@ struct SeparableConv2DMapper: KerasLayerMapper {
             useBias: useBias, activation: try context.activation()))
         return MappedLayer(op: op, tensors: tensors, layout: .map(kerasAxes: axes))
     }
+}
+
+/// A depthwise kernel `[kh, kw, C, multiplier]`: another multiplier is a configuration that
+/// disagrees with the kernel (CH004); other input channels, a kernel trained for another input (CH002).
+private func depthwiseKernelCode(_ shapes: WeightShapeMismatch) -> FindingCode {
+    if shapes.onlyDiffers(3) { return .ch004 }
+    return shapes.onlyDiffers(2) ? .ch002 : .ch008
 }

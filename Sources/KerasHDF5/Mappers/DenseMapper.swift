@@ -10,6 +10,12 @@ struct DenseMapper: KerasLayerMapper {
 
     func keras3VariableNames(_ config: JSONObject) -> [String] { ["kernel"] + (usesBias(config) ? ["bias"] : []) }
 
+    /// A kernel whose input features alone differ was trained for another (flattened) input (CH003).
+    func weightShapeCode(weight: String, _ shapes: WeightShapeMismatch) -> FindingCode {
+        guard weight == "kernel" else { return .ch008 }
+        return shapes.onlyDiffers(0) ? .ch003 : .ch008
+    }
+
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let reader = context.reader
         guard let shape = context.inputs.first?.shape, shape.count == 1,

@@ -19,6 +19,11 @@ protocol KerasLayerMapper: Sendable {
     /// class and the config.
     func keras3VariableNames(_ config: JSONObject) -> [String]
 
+    /// The rule (finding code) a stored `weight` whose shape does not fit breaks, judged by
+    /// which dimensions differ: `validate` reports the importer's shape error under it. CH008
+    /// (the shape does not fit the configuration) when nothing more specific fits.
+    func weightShapeCode(weight: String, _ shapes: WeightShapeMismatch) -> FindingCode
+
     /// The native layer for `context.spec`. The mapper takes from the context every stored
     /// weight the configuration uses (any left over is reported as unexpected) and says how
     /// Keras lays out the layer's output, which the layers reading it need.
@@ -28,6 +33,25 @@ protocol KerasLayerMapper: Sendable {
 extension KerasLayerMapper {
     var alwaysHasWeights: Bool { false }
     func keras3VariableNames(_ config: JSONObject) -> [String] { [] }
+    func weightShapeCode(weight: String, _ shapes: WeightShapeMismatch) -> FindingCode { .ch008 }
+}
+
+/// A stored weight's shape against the one the layer's configuration needs, both in Keras'
+/// layout (conv HWIO `[kh, kw, in, out]`, depthwise `[kh, kw, C, M]`, dense `[in, out]`,
+/// spatial BN `[C]`, per-activation BN `[1, H, W, C]`).
+struct WeightShapeMismatch {
+    var expected: [Int]
+    var found: [Int]
+
+    /// Same rank, and `axis` differs (other axes may too).
+    func differs(_ axis: Int) -> Bool {
+        expected.count == found.count && expected.indices.contains(axis) && expected[axis] != found[axis]
+    }
+
+    /// Same rank, and every axis but `axis` agrees.
+    func onlyDiffers(_ axis: Int) -> Bool {
+        expected.count == found.count && expected.indices.allSatisfy { $0 == axis ? expected[$0] != found[$0] : expected[$0] == found[$0] }
+    }
 }
 
 /// Whether a layer with `config` has a bias: `use_bias`, true unless it says otherwise.

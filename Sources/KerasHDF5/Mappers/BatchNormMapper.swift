@@ -46,7 +46,6 @@ struct BatchNormMapper: KerasLayerMapper {
             throw context.unsupported("renorm=True (batch renormalisation) keeps extra training-only statistics this converter does not carry; re-save the model with renorm=False")
         }
         guard let input = context.inputs.first, let shape = input.shape, let layout = input.layout else { throw context.missingShape() }
-        let rank = shape.count + 1
         let rawAxes: [Int]
         if let single = spec.config["axis"]?.intValue {
             rawAxes = [Int(single)]
@@ -55,39 +54,13 @@ struct BatchNormMapper: KerasLayerMapper {
         } else {
             rawAxes = [-1]
         }
-        let axes = rawAxes.map { $0 < 0 ? $0 + rank : $0 }.sorted()
         let scale = try reader.bool("scale", default: true), center = try reader.bool("center", default: true)
         let epsilon = try reader.double("epsilon", default: 1e-3), momentum = try reader.double("momentum", default: 0.99)
-        let badAxis = context.unsupported(
-            "normalising over axis \(rawAxes) is neither spatial (the channel axis) nor per-activation (every non-batch axis)")
+        let parameters = try Parameters(
+            axes: rawAxes, input: shape, layout: layout,
+            badAxis: context.unsupported("normalising over axis \(rawAxes) is neither spatial (the channel axis) nor per-activation (every non-batch axis)"))
+        let (transform, expected, matches) = (parameters.transform, parameters.kerasShape, parameters.matches)
 
-        let mode: BatchNormMode
-        let transform: WeightTransform
-        let expected: [Int]
-        var matches: ((Tensor) -> Bool)?
-        switch layout {
-        case .reshaped:
-            throw badAxis
-        case let .vector(order):
-            guard axes == [1] else { throw badAxis }
-            (mode, transform, expected) = (.spatial, .batchNormVector(order), [shape[0]])
-        case let .segmentedVector(segments):
-            guard axes == [1] else { throw badAxis }
-            (mode, transform, expected) = (.spatial, .batchNormSegments(segments), [shape[0]])
-        case let .map(kerasAxes):
-            guard axes.allSatisfy({ (1...3).contains($0) }) else { throw badAxis }
-            if axes.count == 1 {
-                guard kerasAxes[axes[0] - 1] == 0 else { throw badAxis }
-                (mode, transform, expected) = (.spatial, .batchNormVector(nil), [shape[0]])
-            } else if axes == [1, 2, 3] {
-                // Keras stores these as H×W×C (tf_keras adds a leading 1).
-                let kerasDims = kerasAxes.map { shape[$0] }
-                (mode, transform, expected) = (.perActivation, .perActivation(kerasAxes: kerasAxes, nativeShape: shape), [1] + kerasDims)
-                matches = { $0.shape.drop(while: { $0 == 1 }).elementsEqual(kerasDims.drop(while: { $0 == 1 })) }
-            } else {
-                throw badAxis
-            }
-        }
         let mean = try context.take("moving_mean", .mean, transform, expect: expected, matches: matches)
         let variance = try context.take("moving_variance", .variance, transform, expect: expected, matches: matches)
         var materialized: Set<TensorRole> = []
@@ -97,8 +70,51 @@ struct BatchNormMapper: KerasLayerMapper {
         }
         let gamma = scale ? try context.take("gamma", .gamma, transform, expect: expected, matches: matches) : try constant(.gamma, 1)
         let beta = center ? try context.take("beta", .beta, transform, expect: expected, matches: matches) : try constant(.beta, 0)
-        let config = BatchNormConfig(mode: mode, epsilon: epsilon, momentum: momentum, materialized: materialized)
+        let config = BatchNormConfig(mode: parameters.mode, epsilon: epsilon, momentum: momentum, materialized: materialized)
         return MappedLayer(op: .batchNorm(config), tensors: [gamma, beta, mean, variance], layout: layout)
+    }
+
+    /// How the four parameters are laid out, which follows from the axes normalised over and
+    /// the layout of the input.
+    private struct Parameters {
+        var mode: BatchNormMode
+        /// How each parameter goes from Keras' layout to the native one.
+        var transform: WeightTransform
+        /// Each parameter's shape in the file.
+        var kerasShape: [Int]
+        /// When the file's shape may vary (per-activation: tf_keras adds a leading 1), what it
+        /// must match instead of `kerasShape`.
+        var matches: ((Tensor) -> Bool)?
+
+        /// `axes` as Keras gives them (counted with the batch, possibly negative); `input` the
+        /// native shape.
+        init(axes rawAxes: [Int], input shape: [Int], layout: KerasLayout, badAxis: KerasError) throws {
+            let rank = shape.count + 1
+            let axes = rawAxes.map { $0 < 0 ? $0 + rank : $0 }.sorted()
+            switch layout {
+            case .reshaped:
+                throw badAxis
+            case let .vector(order):
+                guard axes == [1] else { throw badAxis }
+                (mode, transform, kerasShape) = (.spatial, .batchNormVector(order), [shape[0]])
+            case let .segmentedVector(segments):
+                guard axes == [1] else { throw badAxis }
+                (mode, transform, kerasShape) = (.spatial, .batchNormSegments(segments), [shape[0]])
+            case let .map(kerasAxes):
+                guard axes.allSatisfy({ (1...3).contains($0) }) else { throw badAxis }
+                if axes.count == 1 {
+                    guard kerasAxes[axes[0] - 1] == 0 else { throw badAxis }
+                    (mode, transform, kerasShape) = (.spatial, .batchNormVector(nil), [shape[0]])
+                } else if axes == [1, 2, 3] {
+                    // Keras stores these as H×W×C (tf_keras adds a leading 1).
+                    let kerasDims = kerasAxes.map { shape[$0] }
+                    (mode, transform, kerasShape) = (.perActivation, .perActivation(kerasAxes: kerasAxes, nativeShape: shape), [1] + kerasDims)
+                    matches = { $0.shape.drop(while: { $0 == 1 }).elementsEqual(kerasDims.drop(while: { $0 == 1 })) }
+                } else {
+                    throw badAxis
+                }
+            }
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 import BNModel
 import JSONSchema
 
-/// What is known about one layer's output: its native shape (nil downstream of a layer carried
-/// over unmapped) and its Keras layout (``KerasLayout``), which is all the mapping of the
-/// layers reading it needs.
+/// What is known about one layer's output: its native shape and its Keras layout
+/// (``KerasLayout``), which is all the mapping of the layers reading it needs. Both are nil for
+/// a layer carried over unmapped, so nothing reading it can be mapped.
 struct Edge {
     var shape: [Int]?
     var layout: KerasLayout?

@@ -42,7 +42,7 @@ public enum KerasValidation {
             guard let name = finding.location.layer, let role = finding.location.tensor, let layer = model.layer(named: name) else {
                 return finding
             }
-            if case .batchNorm = layer.op { renamed.location.tensor = kerasBatchNormName(role) }
+            if case .batchNorm = layer.op { renamed.location.tensor = BatchNormMapper.kerasName(ofRole: role) }
             if let index = finding.location.index, let tensor = layer.tensor(TensorRole(rawValue: role)),
                tensor.elementCount > index,
                let keras = kerasCoordinates(of: index, role: TensorRole(rawValue: role), layer: layer, model: model) {
@@ -74,17 +74,6 @@ public enum KerasValidation {
         return coordinates
     }
 
-    /// IR batch-norm roles as Keras names its variables.
-    static func kerasBatchNormName(_ role: String) -> String {
-        switch role {
-        case "mean": return "moving_mean"
-        case "variance": return "moving_variance"
-        default: return role
-        }
-    }
-
-    static let batchNormWeights: Set<String> = ["gamma", "beta", "moving_mean", "moving_variance"]
-
     /// The finding a model defect the importer rejected stands for; nil when the error means
     /// the file is unusable. `options` are those the import was given (the architecture is
     /// read again to name the layer's class). The converter uses this to say which rule a
@@ -92,7 +81,7 @@ public enum KerasValidation {
     public static func finding(for error: KerasError, path: String, options: KerasImportOptions) -> Finding? {
         switch error {
         case let .missingWeight(_, layer, weight):
-            let code: FindingCode = batchNormWeights.contains(weight) ? .bn001 : .ch005
+            let code: FindingCode = BatchNormMapper.variableNames.contains(weight) ? .bn001 : .ch005
             return Finding(code, .init(file: path, layer: layer, tensor: weight),
                            message: "layer '\(layer)' has no weight '\(weight)' in the file, which its configuration needs",
                            hint: "the weight was lost in saving or editing; re-save the model from Keras")
@@ -129,35 +118,14 @@ public enum KerasValidation {
         return String(last.split(separator: ":").first ?? Substring(last))
     }
 
-    /// Which rule a weight of the wrong shape breaks, from the layer's class and which
-    /// dimension differs (Keras layouts: conv HWIO `[kh, kw, in, out]`, depthwise
-    /// `[kh, kw, C, M]`, dense `[in, out]`, spatial BN `[C]`, per-activation BN `[1, H, W, C]`).
+    /// Which rule a weight of the wrong shape breaks: the rule of the layer's class (see
+    /// `KerasLayerMapper.weightShapeCode`), or of batch norm for a batch-norm variable even when
+    /// the class is unknown; CH008 when neither says more.
     static func weightShapeCode(className: String?, weight: String, expected: [Int], found: [Int]) -> FindingCode {
-        let differs = { (axis: Int) in expected.count == found.count && expected.indices.contains(axis) && expected[axis] != found[axis] }
-        let onlyDiffers = { (axis: Int) in
-            expected.count == found.count && expected.indices.allSatisfy { $0 == axis ? expected[$0] != found[$0] : expected[$0] == found[$0] }
-        }
-        if batchNormWeights.contains(weight) || className == "BatchNormalization" {
-            if expected.count <= 1 { return .bn003 }
-            // Per-activation: the same numbers in another order (H and W swapped) or another
-            // H×W is a spatial-size defect; another channel count (the last axis) is BN003.
-            let sameDims = expected.drop(while: { $0 == 1 }).sorted() == found.drop(while: { $0 == 1 }).sorted()
-            if !sameDims, expected.count == found.count, let last = expected.indices.last, onlyDiffers(last) { return .bn003 }
-            return .bn004
-        }
-        switch (className, weight) {
-        case ("Dense", "kernel"):
-            return onlyDiffers(0) ? .ch003 : .ch008
-        case ("Conv2D", "kernel"):
-            return onlyDiffers(2) ? .ch002 : .ch008
-        case ("DepthwiseConv2D", "kernel"), ("DepthwiseConv2D", "depthwise_kernel"), ("SeparableConv2D", "depthwise_kernel"):
-            if onlyDiffers(3) { return .ch004 }
-            return onlyDiffers(2) ? .ch002 : .ch008
-        case ("SeparableConv2D", "pointwise_kernel"):
-            return differs(2) && onlyDiffers(2) ? .ch004 : .ch008
-        default:
-            return .ch008
-        }
+        let shapes = WeightShapeMismatch(expected: expected, found: found)
+        if BatchNormMapper.variableNames.contains(weight) { return BatchNormMapper().weightShapeCode(weight: weight, shapes) }
+        guard let className else { return .ch008 }
+        return KerasMappers.mapper(for: className).weightShapeCode(weight: weight, shapes)
     }
 
     static func weightShapeMessage(_ code: FindingCode, className: String?, weight: String, expected: [Int], found: [Int]) -> String {

@@ -10,6 +10,7 @@ Run from anywhere:
     python3 scripts/make_fixtures.py            # both parts
     python3 scripts/make_fixtures.py --part a   # only Tests/HDF5Tests/Fixtures
     python3 scripts/make_fixtures.py --part b   # only Tests/KerasHDF5Tests/Fixtures
+    python3 scripts/make_fixtures.py --part b --only grouped_conv  # one fixture, the rest kept
     python3 scripts/make_fixtures.py --verify   # re-check committed fixtures
     python3 scripts/make_fixtures.py --part defects  # only the planted-defect corpus (h5py, no TF)
     python3 scripts/make_fixtures.py --part damaged  # only Tests/CLITests/Fixtures (bytes changed)
@@ -40,6 +41,8 @@ from fixtures import common  # noqa: E402  (sets TF env vars before TF import)
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=["a", "b", "defects", "damaged", "hostile", "archives", "all"], default="all")
+    ap.add_argument("--only", metavar="NAME[,NAME…]",
+                    help="part b: regenerate only these fixtures, keeping the others' files and manifest entries")
     ap.add_argument("--verify", action="store_true",
                     help="only re-check the committed fixtures, write nothing")
     args = ap.parse_args()
@@ -79,7 +82,7 @@ def main():
         part_a.run(a_dir, keras, tf_keras)
     if args.part in ("b", "all"):
         from fixtures import part_b
-        part_b.run(b_dir, keras, tf_keras)
+        part_b.run(b_dir, keras, tf_keras, only=set(args.only.split(",")) if args.only else None)
     if args.part in ("archives", "all"):
         from fixtures import archives
         archives.run(ROOT, keras, tf_keras)

@@ -1,8 +1,8 @@
 import BNModel
 import JSONSchema
 
-/// Conv2D: kernel HWIO `[kh, kw, in, filters]` → OIHW, an optional bias, a fused activation.
-/// Grouped convolution has no native op.
+/// Conv2D: kernel HWIO `[kh, kw, in / groups, filters]` → OIHW, an optional bias, a fused
+/// activation; `groups` carries over as the native conv2d's.
 struct Conv2DMapper: KerasLayerMapper {
     let classNames = ["Conv2D"]
     let alwaysHasWeights = true
@@ -18,16 +18,22 @@ struct Conv2DMapper: KerasLayerMapper {
     func map(_ context: inout MappingContext) throws -> MappedLayer {
         let reader = context.reader
         let (shape, axes) = try context.requireMap()
-        guard try reader.int("groups", default: 1) == 1 else { throw context.unsupported("grouped convolution") }
         let kernelSize = try reader.positivePair("kernel_size"), strides = try reader.positivePair("strides", default: [1, 1])
         let dilation = try reader.positivePair("dilation_rate", default: [1, 1])
         let filters = try reader.positiveInt("filters"), useBias = try reader.bool("use_bias", default: true)
-        var tensors = [try context.take("kernel", .kernel, .convKernel, expect: kernelSize + [shape[0], filters])]
+        // Grouped (ResNeXt, RegNet): Keras' kernel holds C / groups input channels, and the
+        // HWIO → OIHW move is the same as for an ordinary convolution.
+        let groups = try reader.positiveInt("groups", default: 1)
+        guard shape[0] % groups == 0, filters % groups == 0 else {
+            throw KerasError.invalidConfig(source: context.source, field: "layer '\(context.spec.name)'.groups",
+                                           detail: "\(groups) must divide both the input's \(shape[0]) channels and filters = \(filters)")
+        }
+        var tensors = [try context.take("kernel", .kernel, .convKernel, expect: kernelSize + [shape[0] / groups, filters])]
         if useBias { tensors.append(try context.take("bias", .bias, .identity, expect: [filters])) }
         let op = LayerOp.conv2d(Conv2DConfig(
             filters: filters, kernelSize: kernelSize, strides: strides, dilation: dilation,
             padding: try context.padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
-            useBias: useBias, activation: try context.activation()))
+            useBias: useBias, activation: try context.activation(), groups: groups))
         return MappedLayer(op: op, tensors: tensors, layout: .map(kerasAxes: axes))
     }
 }

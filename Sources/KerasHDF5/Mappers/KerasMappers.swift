@@ -11,7 +11,7 @@ enum KerasMappers {
         ActivationMapper(), ReLUMapper(), LeakyReLUMapper(), SoftmaxMapper(),
         Pooling2DMapper(), GlobalPooling2DMapper(),
         FlattenMapper(), ReshapeMapper(), ZeroPadding2DMapper(), Cropping2DMapper(), UpSampling2DMapper(),
-        NormalizationMapper(), RescalingMapper(),
+        NormalizationMapper(), RescalingMapper(), LayerNormMapper(),
         AddMapper(), MultiplyMapper(), ConcatenateMapper(),
         DropoutMapper(),
         LambdaMapper(),

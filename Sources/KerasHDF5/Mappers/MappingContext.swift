@@ -90,6 +90,26 @@ struct MappingContext {
         return (shape, axes)
     }
 
+    /// The single input's native shape and layout, after checking that the layer's `axis`
+    /// (an int or a list, counted with the batch, negative from the end) names exactly the
+    /// channel axis of that input in Keras' order — the one axis the native per-channel
+    /// normalisations (`normalize`, `layer_norm`) run along. A `[F]` vector's channel is F.
+    func requireChannelAxis(_ key: String = "axis") throws -> (shape: [Int], layout: KerasLayout) {
+        guard let input = inputs.first, let shape = input.shape, let layout = input.layout else { throw missingShape() }
+        let rawAxes: [Int] = spec.config[key]?.intValue.map { [Int($0)] }
+            ?? spec.config[key]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [-1]
+        let axes = rawAxes.map { $0 < 0 ? $0 + shape.count + 1 : $0 }
+        let channelAxis: Int? = switch layout {
+        case let .map(kerasAxes): kerasAxes.firstIndex(of: 0).map { $0 + 1 }
+        case .vector(nil): 1
+        default: nil
+        }
+        guard let channelAxis, axes == [channelAxis] else {
+            throw unsupported("normalising over axis \(rawAxes); only the channel axis is supported")
+        }
+        return (shape, layout)
+    }
+
     /// `[top, bottom, left, right]` for the layer's `padding` (`valid` or `same`) over a
     /// native `[C, H, W]` input.
     func padding(_ input: [Int], kernel: [Int], strides: [Int], dilation: [Int]) throws -> [Int] {

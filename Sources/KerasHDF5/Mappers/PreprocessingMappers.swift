@@ -17,17 +17,7 @@ struct NormalizationMapper: KerasLayerMapper {
         guard (spec.config["mean"] ?? .null) == .null, (spec.config["variance"] ?? .null) == .null else {
             throw context.unsupported("mean and variance given in the configuration rather than as weights are not supported")
         }
-        guard let input = context.inputs.first, let shape = input.shape, let inputLayout = input.layout else { throw context.missingShape() }
-        let rawAxes: [Int] = spec.config["axis"]?.intValue.map { [Int($0)] } ?? spec.config["axis"]?.arrayValue?.compactMap(\.intValue).map { Int($0) } ?? [-1]
-        let axes = rawAxes.map { $0 < 0 ? $0 + shape.count + 1 : $0 }
-        let channelAxis: Int? = switch inputLayout {
-        case let .map(kerasAxes): kerasAxes.firstIndex(of: 0).map { $0 + 1 }
-        case .vector(nil): 1
-        default: nil
-        }
-        guard let channelAxis, axes == [channelAxis] else {
-            throw context.unsupported("normalising over axis \(rawAxes); only the channel axis is supported")
-        }
+        let (shape, inputLayout) = try context.requireChannelAxis()
         var tensors = [
             try context.take("mean", .mean, .batchNormVector(nil), expect: [shape[0]], matches: { $0.elementCount == shape[0] }),
             try context.take("variance", .variance, .batchNormVector(nil), expect: [shape[0]], matches: { $0.elementCount == shape[0] }),

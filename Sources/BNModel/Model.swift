@@ -47,6 +47,9 @@ public struct Model: Sendable {
     public var provenance: Provenance
     /// Free-form notes about layouts beyond the documented conventions (rarely needed).
     public var layoutNotes: [String]
+    /// What the reader found wrong in the source and could not put in `layers` (see
+    /// `SourceDefect`); empty for every model that can be written.
+    public var sourceDefects: [SourceDefect] = []
 
     public init(name: String, inputs: [String], outputs: [String], layers: [Layer],
                 provenance: Provenance, layoutNotes: [String] = []) {

@@ -19,6 +19,8 @@ struct GraphBuilder {
     private var claimedLegacyOwners: Set<String> = []
     /// How every stored weight became a native tensor, for the reverse conversion.
     private(set) var records: [KerasWeightRecord] = []
+    /// The file's defects found while mapping, for `Model.sourceDefects`.
+    private(set) var defects: [SourceDefect] = []
     /// Model outputs whose Keras layout differs from the native one (flattened or reshaped maps).
     private(set) var outputLayouts: JSONObject = [:]
 
@@ -76,8 +78,9 @@ struct GraphBuilder {
                 + "verify reorders it; a user of the engine's output must too")
         }
         let unclaimed = Set(legacyByLayer.keys).subtracting(claimedLegacyOwners)
-        if let stray = unclaimed.sorted().first, let weights = legacyByLayer[stray], !weights.isEmpty {
-            throw KerasError.unexpectedWeights(file: file.path, layer: stray, weights: weights.map(\.dataset.path))
+        for stray in unclaimed.sorted() {
+            guard let weights = legacyByLayer[stray], !weights.isEmpty else { continue }
+            defects.append(KerasValidation.unexpectedWeightsDefect(layer: stray, weights: weights.map(\.dataset.path)))
         }
         return layers
     }
@@ -113,9 +116,9 @@ struct GraphBuilder {
         let mapped = try mapper.map(&context)
         records += context.records
         warnings += context.warnings
-
+        defects += context.defects
         if !context.weights.isEmpty {
-            throw KerasError.unexpectedWeights(file: file.path, layer: spec.name, weights: context.weights.map(\.dataset.path))
+            defects.append(KerasValidation.unexpectedWeightsDefect(layer: spec.name, weights: context.weights.map(\.dataset.path)))
         }
         var layer = Layer(name: spec.name, op: mapped.op, inbound: spec.inbound, tensors: mapped.tensors)
         if case .unmapped = mapped.op {

@@ -35,7 +35,13 @@ public enum KerasConverter {
             guard case .invalidModel = failure else { throw failure }
             let findings = KerasValidation.validate(imported, path: input)
             guard !force, findings.contains(where: { $0.severity == .error }) else {
-                try BNMWriter.write(imported.model, to: output)  // throws the layout failure
+                do throws(BNMError) {
+                    try BNMWriter.write(imported.model, to: output)
+                } catch {
+                    // The model itself has no native form: the input's fault, not the output's.
+                    if case .invalidModel(_, _, let modelError) = error { throw KerasError.defective(file: input, detail: "\(modelError)") }
+                    throw error
+                }
                 return KerasConversion(imported: imported, findings: findings, written: true)
             }
             return KerasConversion(imported: imported, findings: findings, written: false)

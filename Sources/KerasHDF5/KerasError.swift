@@ -18,6 +18,9 @@ public enum KerasError: Error, Sendable, Equatable {
     case unexpectedWeights(file: String, layer: String, weights: [String])
     /// A weight's shape does not fit the layer's configuration and input.
     case weightShape(file: String, layer: String, weight: String, expected: [Int], found: [Int])
+    /// The model read from `file` has defects that leave it without a native form (a weight
+    /// missing or misshapen), so not even `--force` can write it.
+    case defective(file: String, detail: String)
     /// A weight's element type has no IR dtype.
     case unsupportedDType(file: String, path: String, type: String)
     /// The input shape is unknown or contradicts itself.
@@ -49,6 +52,8 @@ extension KerasError: CustomStringConvertible {
             return "\(file): layer '\(layer)' has weights its configuration does not explain: \(weights.joined(separator: ", "))"
         case let .weightShape(file, layer, weight, expected, found):
             return "\(file): layer '\(layer)' weight '\(weight)' has shape \(found), expected \(expected)"
+        case let .defective(file, detail):
+            return "\(file): the model cannot be written even with --force, as its weights do not fit it: \(detail)"
         case let .unsupportedDType(file, path, type):
             return "\(file): \(path) has element type \(type), which .bnm does not store"
         case let .inputShape(detail):

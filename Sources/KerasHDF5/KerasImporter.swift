@@ -64,7 +64,7 @@ public enum KerasImporter {
         // The architecture travels once, as `sourceArchitecture`, when it came from the file.
         extra["keras_skeleton"] = try file.skeleton(omitArchitecture: options.architectureJSON == nil)
         extra["keras_architecture_in_file"] = .bool(file.storedArchitecture != nil)
-        let model = Model(
+        var model = Model(
             name: architecture.name,
             inputs: architecture.inputs,
             outputs: architecture.outputs,
@@ -72,6 +72,7 @@ public enum KerasImporter {
             provenance: Provenance(sourceFormat: file.kind.rawValue, sourceVersion: file.kerasVersion,
                                    sourceArchitecture: architectureText, extra: extra),
             layoutNotes: importer.notes)
+        model.sourceDefects = importer.defects
         return KerasImport(model: model, warnings: importer.warnings, kind: file.kind)
     }
 }

@@ -1,13 +1,13 @@
 import BNModel
 
-/// Validation of a Keras `.h5` file: the same findings as for any model (`Validator`), plus
-/// the defects the importer itself rejects, turned into findings with the same codes.
+/// Validation of a Keras `.h5` file: the findings of the one `Validator` pass over the model
+/// the importer read, in Keras' vocabulary.
 ///
-/// The importer stops at the first weight that does not fit (a BN of the wrong size, a missing
-/// or extra weight), because it cannot build the IR past it; that error is a *defect of the
-/// model* and becomes one finding at its layer and weight. Errors that mean the file cannot be
-/// used at all (not HDF5, truncated, no Keras layout, no architecture, an unsupported layer or
-/// dtype) are returned as `unusable` instead.
+/// The importer records a defect of the file instead of stopping at it — a missing weight is
+/// a layer without that tensor, a misshapen or extra weight a `SourceDefect` of the model — so
+/// one run reports every defect, each with its code, layer and weight. Errors that mean the
+/// file cannot be used at all (not HDF5, truncated, no Keras layout, no architecture, an
+/// unsupported layer) are returned as `unusable` instead.
 public enum KerasValidation {
     /// Validates the Keras file at `path` (any of the three layouts; weights-only files need
     /// `options.architectureJSON`).
@@ -42,7 +42,10 @@ public enum KerasValidation {
             guard let name = finding.location.layer, let role = finding.location.tensor, let layer = model.layer(named: name) else {
                 return finding
             }
-            if case .batchNorm = layer.op { renamed.location.tensor = BatchNormMapper.kerasName(ofRole: role) }
+            if case .batchNorm = layer.op, case let keras = BatchNormMapper.kerasName(ofRole: role), keras != role {
+                renamed.location.tensor = keras
+                renamed.message = renamed.message.replacingOccurrences(of: "'\(role)'", with: "'\(keras)'")
+            }
             if let index = finding.location.index, let tensor = layer.tensor(TensorRole(rawValue: role)),
                tensor.elementCount > index,
                let keras = kerasCoordinates(of: index, role: TensorRole(rawValue: role), layer: layer, model: model) {
@@ -107,9 +110,28 @@ public enum KerasValidation {
             return Finding(.ch009, .init(file: path, layer: layer),
                            message: detail,
                            hint: "the layer's configuration does not fit the shape reaching it; check the input size (--input-shape) and the layers before it")
-        case .unknownLayout, .architectureRequired, .invalidConfig, .unsupportedLayer, .unsupportedDType, .inputShape, .hdf5, .outputName:
+        case .unknownLayout, .architectureRequired, .invalidConfig, .unsupportedLayer, .unsupportedDType, .defective, .inputShape, .hdf5, .outputName:
             return nil
         }
+    }
+
+    /// The defect of a weight whose stored shape does not fit its layer, with the code of the
+    /// rule it breaks (see `weightShapeCode`).
+    static func shapeDefect(layer: String, className: String, weight: String, role: TensorRole,
+                            expected: [Int], found: [Int]) -> SourceDefect {
+        let code = weightShapeCode(className: className, weight: weight, expected: expected, found: found)
+        return SourceDefect(code: code, layer: layer, tensor: weight, role: role,
+                            message: weightShapeMessage(code, className: className, weight: weight, expected: expected, found: found),
+                            hint: weightShapeHint(code))
+    }
+
+    /// The defect of weights stored for `layer` that its configuration does not use (or for a
+    /// layer the architecture does not have).
+    static func unexpectedWeightsDefect(layer: String, weights: [String]) -> SourceDefect {
+        let names = weights.map(variableName)
+        return SourceDefect(code: .ch006, layer: layer, tensor: names.first,
+                            message: "layer '\(layer)' holds weight\(names.count == 1 ? "" : "s") \(names.map { "'\($0)'" }.joined(separator: ", ")) that its configuration does not use (\(weights.joined(separator: ", ")))",
+                            hint: "an engine would ignore it silently; remove it from the file or fix the layer's configuration (e.g. use_bias)")
     }
 
     /// `model/conv/kernel:0` → `kernel`: the variable name Keras gives the weight.

@@ -52,8 +52,11 @@ struct ModelRules {
     /// Value statistics already gathered (by the writer's pass), used instead of reading.
     let values: ValueScan?
     private(set) var findings: [Finding] = []
+    /// The reader's defects by layer, reported in layer order with the layer's other findings.
+    private let defectsByLayer: [String: [SourceDefect]]
 
     init(model: Model, file: String, damaged: Set<TensorKey>, values: ValueScan? = nil) {
+        defectsByLayer = Dictionary(grouping: model.sourceDefects.filter { $0.layer != nil }, by: { $0.layer ?? "" })
         self.model = model
         self.file = file
         self.damaged = damaged
@@ -91,7 +94,19 @@ struct ModelRules {
             if let output { shapes[layer.name] = output }
             checkWeights(of: layer, inputs: inputs)
             checkValues(of: layer)
+            for defect in defectsByLayer[layer.name] ?? [] { report(defect) }
         }
+        for defect in model.sourceDefects where defect.layer.map({ !earlier.contains($0) }) ?? true { report(defect) }
+    }
+
+
+    private mutating func report(_ defect: SourceDefect) {
+        report(defect.code, layer: defect.layer, tensor: defect.tensor, defect.message, hint: defect.hint)
+    }
+
+    /// Whether the reader already reported `role` of `layer` (so its absence is not news).
+    private func hasDefect(_ layer: String, _ role: TensorRole) -> Bool {
+        model.sourceDefects.contains { $0.layer == layer && $0.role == role }
     }
 
     /// Model inputs must be input layers and outputs must be layers.
@@ -179,7 +194,7 @@ struct ModelRules {
 
     /// Missing required roles and roles the layer's kind does not use (`CH006`).
     private mutating func expectRoles(_ layer: Layer, _ expected: [ExpectedTensor]) {
-        for spec in expected where spec.required && layer.tensor(spec.role) == nil {
+        for spec in expected where spec.required && layer.tensor(spec.role) == nil && !hasDefect(layer.name, spec.role) {
             report(spec.missingCode, layer: layer.name, tensor: spec.role.rawValue,
                    "\(layer.op.kind) layer has no '\(spec.role.rawValue)' tensor, which its configuration needs",
                    hint: "the weight was lost in saving or editing; re-export the model")

@@ -63,15 +63,20 @@ struct BatchNormMapper: KerasLayerMapper {
 
         let mean = try context.take("moving_mean", .mean, transform, expect: expected, matches: matches)
         let variance = try context.take("moving_variance", .variance, transform, expect: expected, matches: matches)
+        let gamma = scale ? try context.take("gamma", .gamma, transform, expect: expected, matches: matches) : nil
+        let beta = center ? try context.take("beta", .beta, transform, expect: expected, matches: matches) : nil
+        // Materialised constants take the dtype and shape of the statistics the file has; a
+        // missing statistic is the file's defect (reported by the validator), not theirs.
+        let like = [mean, variance, gamma, beta].compactMap { $0?.tensor }.first
         var materialized: Set<TensorRole> = []
-        func constant(_ role: TensorRole, _ value: Float) throws -> NamedTensor {
+        func constant(_ role: TensorRole, _ value: Float) throws -> NamedTensor? {
+            guard let like else { return nil }
             materialized.insert(role)
-            return NamedTensor(role: role, tensor: try constantTensor(value, dtype: mean.tensor.dtype, shape: mean.tensor.shape, layer: spec))
+            return NamedTensor(role: role, tensor: try constantTensor(value, dtype: like.dtype, shape: like.shape, layer: spec))
         }
-        let gamma = scale ? try context.take("gamma", .gamma, transform, expect: expected, matches: matches) : try constant(.gamma, 1)
-        let beta = center ? try context.take("beta", .beta, transform, expect: expected, matches: matches) : try constant(.beta, 0)
+        let tensors = [scale ? gamma : try constant(.gamma, 1), center ? beta : try constant(.beta, 0), mean, variance].compactMap { $0 }
         let config = BatchNormConfig(mode: parameters.mode, epsilon: epsilon, momentum: momentum, materialized: materialized)
-        return MappedLayer(op: .batchNorm(config), tensors: [gamma, beta, mean, variance], layout: layout)
+        return MappedLayer(op: .batchNorm(config), tensors: tensors, layout: layout)
     }
 
     /// How the four parameters are laid out, which follows from the axes normalised over and

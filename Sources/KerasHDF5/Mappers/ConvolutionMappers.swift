@@ -28,8 +28,8 @@ struct Conv2DMapper: KerasLayerMapper {
             throw KerasError.invalidConfig(source: context.source, field: "layer '\(context.spec.name)'.groups",
                                            detail: "\(groups) must divide both the input's \(shape[0]) channels and filters = \(filters)")
         }
-        var tensors = [try context.take("kernel", .kernel, .convKernel, expect: kernelSize + [shape[0] / groups, filters])]
-        if useBias { tensors.append(try context.take("bias", .bias, .identity, expect: [filters])) }
+        var tensors = [try context.take("kernel", .kernel, .convKernel, expect: kernelSize + [shape[0] / groups, filters])].compactMap { $0 }
+        if useBias, let bias = try context.take("bias", .bias, .identity, expect: [filters]) { tensors.append(bias) }
         let op = LayerOp.conv2d(Conv2DConfig(
             filters: filters, kernelSize: kernelSize, strides: strides, dilation: dilation,
             padding: try context.padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
@@ -58,8 +58,8 @@ struct DepthwiseConv2DMapper: KerasLayerMapper {
         let dilation = try reader.positivePair("dilation_rate", default: [1, 1])
         let multiplier = try reader.positiveInt("depth_multiplier", default: 1), useBias = try reader.bool("use_bias", default: true)
         let name = context.hasWeight("depthwise_kernel") ? "depthwise_kernel" : "kernel"
-        var tensors = [try context.take(name, .depthwiseKernel, .depthwiseKernel, expect: kernelSize + [shape[0], multiplier])]
-        if useBias { tensors.append(try context.take("bias", .bias, .identity, expect: [shape[0] * multiplier])) }
+        var tensors = [try context.take(name, .depthwiseKernel, .depthwiseKernel, expect: kernelSize + [shape[0], multiplier])].compactMap { $0 }
+        if useBias, let bias = try context.take("bias", .bias, .identity, expect: [shape[0] * multiplier]) { tensors.append(bias) }
         let op = LayerOp.depthwiseConv2d(DepthwiseConv2DConfig(
             depthMultiplier: multiplier, kernelSize: kernelSize, strides: strides, dilation: dilation,
             padding: try context.padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),
@@ -98,8 +98,8 @@ struct SeparableConv2DMapper: KerasLayerMapper {
         var tensors = [
             try context.take("depthwise_kernel", .depthwiseKernel, .depthwiseKernel, expect: kernelSize + [shape[0], multiplier]),
             try context.take("pointwise_kernel", .pointwiseKernel, .convKernel, expect: [1, 1, shape[0] * multiplier, filters]),
-        ]
-        if useBias { tensors.append(try context.take("bias", .bias, .identity, expect: [filters])) }
+        ].compactMap { $0 }
+        if useBias, let bias = try context.take("bias", .bias, .identity, expect: [filters]) { tensors.append(bias) }
         let op = LayerOp.separableConv2d(SeparableConv2DConfig(
             filters: filters, depthMultiplier: multiplier, kernelSize: kernelSize, strides: strides, dilation: dilation,
             padding: try context.padding(shape, kernel: kernelSize, strides: strides, dilation: dilation),

@@ -24,8 +24,8 @@ struct DenseMapper: KerasLayerMapper {
         }
         let units = try reader.positiveInt("units"), useBias = try reader.bool("use_bias", default: true)
         let transform: WeightTransform = segments.count == 1 ? .denseKernel(segments[0].order) : .denseKernelSegments(segments)
-        var tensors = [try context.take("kernel", .kernel, transform, expect: [shape[0], units])]
-        if useBias { tensors.append(try context.take("bias", .bias, .identity, expect: [units])) }
+        var tensors = [try context.take("kernel", .kernel, transform, expect: [shape[0], units])].compactMap { $0 }
+        if useBias, let bias = try context.take("bias", .bias, .identity, expect: [units]) { tensors.append(bias) }
         let op = LayerOp.dense(DenseConfig(units: units, useBias: useBias, activation: try context.activation()))
         return MappedLayer(op: op, tensors: tensors, layout: .vector(order: nil))
     }

@@ -23,7 +23,7 @@ struct LayerNormMapper: KerasLayerMapper {
         var tensors: [NamedTensor] = []
         for (variable, role, used) in [("gamma", TensorRole.gamma, try reader.bool("scale", default: true)),
                                        ("beta", TensorRole.beta, try reader.bool("center", default: true))] where used {
-            tensors.append(try context.take(variable, role, .batchNormVector(nil), expect: [shape[0]]))
+            if let tensor = try context.take(variable, role, .batchNormVector(nil), expect: [shape[0]]) { tensors.append(tensor) }
         }
         return MappedLayer(op: .layerNorm(LayerNormConfig(epsilon: epsilon)), tensors: tensors, layout: layout)
     }

@@ -31,6 +31,8 @@ struct MappingContext {
     private(set) var weights: [StoredWeight]
     /// How every weight taken became a native tensor, for the reverse conversion.
     private(set) var records: [KerasWeightRecord] = []
+    /// What `take` found wrong with the layer's weights (see ``SourceDefect``).
+    private(set) var defects: [SourceDefect] = []
     /// What the user should know about this layer beyond the conversion succeeding.
     var warnings: [String] = []
     /// The layer's dtype policy is bfloat16: its untagged 2-byte weights are bfloat16 (a Keras 3
@@ -152,15 +154,30 @@ struct MappingContext {
     /// Takes the stored weight `variable`, checks its Keras shape (`expected`, or `matches`
     /// when the shape may vary), and returns it as the native tensor for `role`, remembering
     /// how to undo that for the reverse conversion.
+    ///
+    /// A defect of the file is recorded, not thrown, so that one validation reports them all:
+    /// an absent weight returns nil (the layer then lacks the tensor, which the validator
+    /// reports from the layer kind's description); a weight whose shape does not fit, or whose
+    /// element type has no IR dtype, is recorded as a ``SourceDefect`` and also returns nil.
+    /// A misfit is never moved into the native layout: a layout change built for one shape
+    /// can turn another shape with as many elements into the expected one, scrambled.
     mutating func take(_ variable: String, _ role: TensorRole, _ transform: WeightTransform,
-                       expect expected: [Int], matches: ((Tensor) -> Bool)? = nil) throws -> NamedTensor {
-        guard let index = weights.firstIndex(where: { $0.name == variable }) else {
-            throw KerasError.missingWeight(file: file.path, layer: spec.name, weight: variable)
-        }
+                       expect expected: [Int], matches: ((Tensor) -> Bool)? = nil) throws -> NamedTensor? {
+        guard let index = weights.firstIndex(where: { $0.name == variable }) else { return nil }
         let weight = weights.remove(at: index)
-        let keras = try file.tensor(weight, assumeBFloat16: bfloat16Policy)
+        let keras: Tensor
+        do {
+            keras = try file.tensor(weight, assumeBFloat16: bfloat16Policy)
+        } catch KerasError.unsupportedDType(_, let path, let type) {
+            defects.append(SourceDefect(code: .ch011, layer: spec.name, tensor: variable, role: role,
+                                        message: "weight '\(variable)' (\(path)) has element type \(type), which is not a number type an engine can compute with",
+                                        hint: "store the weight as float32 (or float16/bfloat16/float64)"))
+            return nil
+        }
         guard matches?(keras) ?? (keras.shape == expected) else {
-            throw KerasError.weightShape(file: file.path, layer: spec.name, weight: variable, expected: expected, found: keras.shape)
+            defects.append(KerasValidation.shapeDefect(layer: spec.name, className: spec.className, weight: variable, role: role,
+                                                       expected: expected, found: keras.shape))
+            return nil
         }
         records.append(try KerasWeightRecord(layer: spec.name, role: role, weight: weight, kerasShape: keras.shape,
                                              dtype: keras.dtype, transform: transform))

@@ -21,9 +21,11 @@ struct NormalizationMapper: KerasLayerMapper {
         var tensors = [
             try context.take("mean", .mean, .batchNormVector(nil), expect: [shape[0]], matches: { $0.elementCount == shape[0] }),
             try context.take("variance", .variance, .batchNormVector(nil), expect: [shape[0]], matches: { $0.elementCount == shape[0] }),
-        ]
+        ].compactMap { $0 }
         if context.hasWeight("count") {
-            tensors.append(try context.take("count", .other("count"), .identity, expect: [], matches: { $0.elementCount == 1 }))
+            if let count = try context.take("count", .other("count"), .identity, expect: [], matches: { $0.elementCount == 1 }) {
+                tensors.append(count)
+            }
         }
         return MappedLayer(op: .normalize(epsilon: 1e-7), tensors: tensors, layout: inputLayout)
     }

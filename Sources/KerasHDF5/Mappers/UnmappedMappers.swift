@@ -22,7 +22,9 @@ struct UnmappedMapper: KerasLayerMapper {
         guard !context.weights.isEmpty else { throw context.unsupported("this layer type is not supported") }
         var tensors: [NamedTensor] = []
         for name in context.weights.map(\.name) {
-            tensors.append(try context.take(name, TensorRole(rawValue: name), .identity, expect: [], matches: { _ in true }))
+            if let tensor = try context.take(name, TensorRole(rawValue: name), .identity, expect: [], matches: { _ in true }) {
+                tensors.append(tensor)
+            }
         }
         context.warnings.append("layer '\(spec.name)' (\(spec.className)) is not supported: carried over unmapped with its \(tensors.count) weight(s); an engine cannot run it")
         return MappedLayer(op: .unmapped(className: spec.className, config: .object(spec.config)), tensors: tensors, layout: nil)

@@ -65,10 +65,10 @@ struct InspectCommand: ParsableCommand {
                     path: file, options: KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config"))
                 if dot {
                     let model = imported.model
-                    let classNames = model.provenance.extra["keras_class_names"]?.objectValue
+                    let classNames = imported.kerasProvenance.classNames
                     print(GraphvizDOT.graph(name: model.name, outputs: model.outputs, nodes: model.layers.map {
                         GraphvizDOT.Node(name: $0.name, op: $0.op, inbound: $0.inbound, outputShape: $0.outputShape,
-                                         className: classNames?[$0.name]?.stringValue)
+                                         className: classNames[$0.name])
                     }))
                     imported.warnings.forEach(Console.warning)
                 } else {
@@ -109,9 +109,9 @@ struct InspectCommand: ParsableCommand {
     private func printKeras(_ imported: KerasImport) {
         let model = imported.model
         print("Keras model \(model.name)  (\(imported.kind.rawValue), Keras \(model.provenance.sourceVersion))")
-        let classNames = model.provenance.extra["keras_class_names"]?.objectValue
+        let classNames = imported.kerasProvenance.classNames
         for layer in model.layers {
-            let className = classNames?[layer.name]?.stringValue ?? "?"
+            let className = classNames[layer.name] ?? "?"
             print(layerLine(name: layer.name, op: layer.op, inbound: layer.inbound, outputShape: layer.outputShape) + "  ← \(className)")
             for named in layer.tensors {
                 print("    \(named.role.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(named.tensor.dtype.rawValue) \(named.tensor.shape)  \(humanBytes(named.tensor.byteCount))")

@@ -81,7 +81,7 @@ struct ValidateCommand: ParsableCommand {
 
     /// What the reverse conversion would trip over in a `.bnm` that came from Keras.
     private func exportFindings(_ model: Model) -> [Finding] {
-        guard model.provenance.extra["keras_weights"] != nil else { return [] }
+        guard KerasProvenance.isRecorded(in: model.provenance) else { return [] }
         do {
             try KerasExporter.checkProvenance(model)
             return []

@@ -1,7 +1,6 @@
 import ArgumentParser
-import BNModel
+import BNConvert
 import Foundation
-import KerasHDF5
 
 /// `bnconvert inspect FILE`: what is in a `.bnm` (from its manifest alone, no tensor data
 /// read) or what a Keras file will map to.
@@ -33,13 +32,14 @@ struct InspectCommand: ParsableCommand {
         common.apply()
         let files = CommandFiles(input: file, others: config.map { [$0] } ?? [])
         var architecture: String?
-        try reportingErrors(files, json: json) {
+        let format = try reportingErrors(files, json: json) {
             try Preflight.readable(file)
             architecture = try config.map(Preflight.configText)
+            return try ModelFormat.detect(path: file, accepting: FormatTable.readable)
         }
-        if file.hasSuffix(".bnm") { Console.containBusErrors(reading: file) } else { try CrashIsolation.isolate(.reading(file), json: json) }
+        if format == .bnm { Console.containBusErrors(reading: file) } else { try CrashIsolation.isolate(.reading(file), json: json) }
         try reportingErrors(files, json: json) {
-            if file.hasSuffix(".bnm") {
+            if format == .bnm {
                 let bnm = try BNMFile(path: file)
                 if json {
                     print(bnm.manifestText)

@@ -5,8 +5,8 @@ import Glibc
 /// Why a file cannot be taken as an input in a format bnconvert reads, or why a conversion
 /// between two formats is not offered. Every message about a file starts with that file.
 public enum FormatError: Error, Sendable, Equatable {
-    /// The file holds no bytes at all, so nothing says what it was meant to be. Thrown by
-    /// ``ModelFormat/detect(path:accepting:)``.
+    /// The file holds no bytes at all, so nothing says what it was meant to be (an empty
+    /// `*.bnm` is taken for a `.bnm` cut short instead). Thrown by ``ModelFormat/detect(path:accepting:)``.
     case empty(file: String)
     /// The file's first bytes begin none of the `expected` formats. `firstBytes` are up to the
     /// first 64 bytes (the message shows 8, and recognises a Git LFS pointer or a web page

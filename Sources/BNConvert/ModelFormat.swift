@@ -67,11 +67,18 @@ extension ModelFormat {
     /// ``FormatError/unexpectedFormat(file:found:expected:)``; a file whose bytes match none is
     /// ``FormatError/unrecognized(file:firstBytes:expected:)``, its `expected` narrowed to the
     /// format the file's name promises when that is one of `accepting` (so `x.h5` full of text
-    /// is "not an HDF5 file"); an empty file is ``FormatError/empty(file:)``.
+    /// is "not an HDF5 file"). An empty file has no bytes to contradict its name: an empty
+    /// `*.bnm` is a `.bnm` cut short (its reader says so), any other ``FormatError/empty(file:)``.
     public static func detect(path: String, accepting: [ModelFormat] = ModelFormat.allCases) throws(FormatError) -> ModelFormat {
         let found = try recognize(path: path)
         guard let format = found.format else {
-            guard !found.start.isEmpty else { throw .empty(file: path) }
+            if found.start.isEmpty {
+                // No bytes, so none to contradict the name: an empty `*.bnm` is a `.bnm` cut
+                // short, which the `.bnm` readers (Swift, C, Python) all report as truncated.
+                // Any other empty file is just empty: no other reader explains it better.
+                if accepting.contains(.bnm), ModelFormat(fileName: path) == .bnm { return .bnm }
+                throw .empty(file: path)
+            }
             throw .unrecognized(file: path, firstBytes: Array(found.start.prefix(startLength)),
                                 expected: expected(accepting, forName: path))
         }

@@ -121,15 +121,27 @@ enum Files {
         }
     }
 
-    @Test("an empty file is empty, not a format")
+    @Test("an empty file is empty, not a format; an empty *.bnm is a .bnm cut short, as every .bnm reader says")
     func emptyFile() throws {
         try Files.withFolder { folder in
-            for name in ["empty.h5", "empty.bnm", "empty"] {
+            for name in ["empty.h5", "empty.keras", "empty"] {
                 let path = try Files.write([], name, in: folder)
                 let error = Files.formatError { () throws(FormatError) in try ModelFormat.detect(path: path) }
                 #expect(error == .empty(file: path))
                 #expect(error?.description == "\(path): the file is empty (0 bytes); copy it again from its source")
+                #expect(throws: FormatError.empty(file: path)) { try convert(from: path, to: folder.appendingPathComponent("m.bnm").path) }
             }
+            let bnm = try Files.write([], "empty.bnm", in: folder)
+            #expect(try ModelFormat.detect(path: bnm) == .bnm)
+            #expect {
+                try convert(from: bnm, to: folder.appendingPathComponent("back.h5").path)
+            } throws: { error in
+                guard case BNMError.truncated(bnm, "header", 64, 0) = error else { return false }
+                return true
+            }
+            // Only where a .bnm is taken at all.
+            #expect(Files.formatError { () throws(FormatError) in try ModelFormat.detect(path: bnm, accepting: [.kerasHDF5]) }
+                == .empty(file: bnm))
         }
     }
 

@@ -85,7 +85,8 @@ extension KerasProvenance {
         static let architectureInFile = "keras_architecture_in_file"
     }
 
-    /// The members to put in `provenance.extra`, in the order every `.bnm` from Keras has them.
+    /// The members to put in `provenance.extra`, in the order every `.bnm` from Keras has them
+    /// (a decoded value without a ``fileKind`` writes an empty one).
     public var encoded: JSONObject {
         var extra: JSONObject = [
             Key.fileKind: .string(fileKind?.rawValue ?? ""),

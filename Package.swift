@@ -1,9 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Arrows point one way: bnconvert → KerasHDF5 → {HDF5, BNModel}; HDF5 → CHDF5;
+// Arrows point one way: bnconvert → BNConvert → KerasHDF5 → {HDF5, BNModel}; HDF5 → CHDF5;
 // BNModel → JSONSchema. HDF5 is the only module that imports CHDF5. AtomicWrite (how every
-// output file is put in place) depends on nothing and is used by every writer.
+// output file is put in place) depends on nothing and is used by every writer. BNConvert holds
+// the formats (recognised by their bytes), the table of readers and writers, and the
+// conversion job the command line calls.
 let package = Package(
     name: "bnconvert",
     products: [
@@ -31,12 +33,13 @@ let package = Package(
         .target(name: "KerasHDF5", dependencies: [
             "HDF5", "BNModel", "JSONSchema", "AtomicWrite", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        // The umbrella users import: re-exports every library module.
+        // The umbrella users import: re-exports every library module, and adds the formats and
+        // the conversion job.
         .target(name: "BNConvert", dependencies: ["AtomicWrite", "BNModel", "HDF5", "JSONSchema", "KerasHDF5"]),
         .executableTarget(
             name: "bnconvert",
             dependencies: [
-                "KerasHDF5", "BNModel", "JSONSchema", "HDF5", "AtomicWrite", "CProcess",
+                "BNConvert", "KerasHDF5", "BNModel", "JSONSchema", "HDF5", "AtomicWrite", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,5 +49,7 @@ let package = Package(
         // Runs the built `bnconvert` as a user would: exit codes, messages, files left behind.
         .testTarget(name: "CLITests", dependencies: ["bnconvert", "BNModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KerasHDF5Tests", dependencies: ["KerasHDF5", "BNModel", "HDF5", "BNConvert"], resources: [.copy("Fixtures")]),
+        // Formats by their bytes and the conversion job; reads the Keras fixtures in place.
+        .testTarget(name: "BNConvertTests", dependencies: ["BNConvert"]),
     ]
 )

@@ -14,6 +14,24 @@ public final class HDF5File: Sendable {
     /// The file's status when it was opened for reading (nil for a file being written).
     let opened: FileIdentity?
 
+    /// The eight bytes that begin an HDF5 superblock: `89 48 44 46 0D 0A 1A 0A` ("\u{89}HDF\r\n\u{1A}\n").
+    /// They stand at offset 0, or after a user block (see ``signatureOffsets(fileSize:)``).
+    public static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// Where an HDF5 file's ``signature`` may stand in a file of `fileSize` bytes, in the order
+    /// libhdf5 looks: offset 0, then after a user block of 512, 1024, 2048, … bytes (a user block
+    /// is a power of two of at least 512 bytes), as long as the signature fits in the file.
+    public static func signatureOffsets(fileSize: Int) -> [Int] {
+        var offsets = fileSize >= signature.count ? [0] : []
+        var offset = 512
+        while offset <= fileSize - signature.count {
+            offsets.append(offset)
+            guard offset <= Int.max / 2 else { break }
+            offset *= 2
+        }
+        return offsets
+    }
+
     private init(path: String, handle: Handle, opened: FileIdentity?) {
         self.path = path
         self.handle = handle

@@ -22,7 +22,7 @@ struct GraphBuilder {
     /// The file's defects found while mapping, for `Model.sourceDefects`.
     private(set) var defects: [SourceDefect] = []
     /// Model outputs whose Keras layout differs from the native one (flattened or reshaped maps).
-    private(set) var outputLayouts: JSONObject = [:]
+    private(set) var outputLayouts = KerasOutputLayouts()
 
     init(file: KerasFile, architecture: KerasArchitecture, source: String, inputShapeOverride: [Int]?) {
         self.file = file
@@ -62,16 +62,14 @@ struct GraphBuilder {
             case let .reshaped(shape, vectorOrder)?:
                 (kerasShape, order) = (shape, vectorOrder)
             case let .segmentedVector(segments)?:
-                outputLayouts[output] = .object(["keras_shape": .array((edges[output]?.shape ?? []).map { .int(Int64($0)) }),
-                                                 "segments": VectorSegment.json(segments)])
+                outputLayouts[output] = .segmented(kerasShape: edges[output]?.shape ?? [], segments: segments)
                 warnings.append("output '\(output)' concatenates flattened maps: the engine gives each part in C, H, W order, "
                     + "Keras in its own; verify reorders it, a user of the engine's output must too")
                 continue
             default:
                 continue
             }
-            outputLayouts[output] = .object(["keras_shape": .array(kerasShape.map { .int(Int64($0)) }),
-                                             "flatten_order": FlattenOrder.json(order)])
+            outputLayouts[output] = .flattened(kerasShape: kerasShape, order: order)
             let kerasOrder = order.map { $0.kerasAxes.map { ["C", "H", "W"][$0] }.joined(separator: ", ") } ?? "C, H, W"
             warnings.append("output '\(output)' is a flattened map: the engine gives it in C, H, W order, shaped "
                 + "\(edges[output]?.shape ?? []); Keras gives it in \(kerasOrder) order, shaped \(kerasShape). "

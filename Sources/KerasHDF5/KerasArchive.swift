@@ -5,6 +5,12 @@ import ZIPFoundation
 import Glibc
 #endif
 
+extension KerasFile {
+    /// The first bytes of a zip file's first local file header, `PK\u{03}\u{04}`: how a `.keras`
+    /// archive is told from an HDF5 file, whatever its name.
+    public static let archiveSignature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+}
+
 /// A Keras `.keras` archive (Keras 3's default format; tf_keras writes it too): a zip holding
 /// `config.json` (the architecture, as `model.to_json()` gives it), `metadata.json` and
 /// `model.weights.h5` (the weights in Keras 3's `.weights.h5` layout).
@@ -15,11 +21,11 @@ import Glibc
 /// can resolve, which rules out a nameless `O_TMPFILE`). Errors name the archive and the member
 /// (`model.keras:model.weights.h5`), never the temporary file.
 enum KerasArchive {
-    /// The first bytes of a zip file's local file header.
+    /// Whether the file at `path` begins with ``KerasFile/archiveSignature``.
     static func isArchive(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
-        return (try? handle.read(upToCount: 4)) == Data("PK\u{03}\u{04}".utf8)
+        return (try? handle.read(upToCount: 4)) == Data(KerasFile.archiveSignature)
     }
 
     /// The archive's architecture text and its weights, opened.

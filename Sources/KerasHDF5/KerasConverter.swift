@@ -18,7 +18,12 @@ public struct KerasConversion: Sendable {
 public enum KerasConverter {
     public static func convert(input: String, output: String, options: KerasImportOptions = KerasImportOptions(),
                                force: Bool = false) throws -> KerasConversion {
-        let imported = try KerasImporter.read(path: input, options: options)
+        try convert(KerasImporter.read(path: input, options: options), input: input, output: output, force: force)
+    }
+
+    /// The same job for a model already read from the Keras file at `input` (its weights are
+    /// still read from there, once, as they are written).
+    public static func convert(_ imported: KerasImport, input: String, output: String, force: Bool = false) throws -> KerasConversion {
         var values = ValueScan()
         var prepared: BNMWriter.PendingFile?
         var failure: BNMError?

@@ -14,8 +14,16 @@ public enum KerasExporter {
     /// holds exactly that tensor's elements. `bnconvert validate` runs it on a `.bnm`, so a file
     /// it calls clean can be exported.
     public static func checkProvenance(_ model: Model) throws {
-        let source = "model '\(model.name)' provenance"
-        for record in try records(model, source: source) {
+        try check(KerasProvenance.reverseRecord(in: model.provenance, source: source(of: model)).weights, in: model)
+    }
+
+    /// Where errors about `model`'s provenance say the fault lies.
+    private static func source(of model: Model) -> String { "model '\(model.name)' provenance" }
+
+    /// Every record names a tensor the model has, and its Keras shape holds exactly that tensor's elements.
+    private static func check(_ records: [KerasWeightRecord], in model: Model) throws {
+        let source = source(of: model)
+        for record in records {
             guard let layer = model.layer(named: record.layer), let native = layer.tensor(record.role) else {
                 throw KerasError.missingWeight(file: source, layer: record.layer, weight: record.role.rawValue)
             }
@@ -26,21 +34,12 @@ public enum KerasExporter {
         }
     }
 
-    private static func records(_ model: Model, source: String) throws -> [KerasWeightRecord] {
-        guard let recordList = model.provenance.extra["keras_weights"]?.arrayValue, model.provenance.extra["keras_skeleton"]?.arrayValue != nil else {
-            throw KerasError.invalidConfig(
-                source: source, field: "provenance.extra",
-                detail: "this model was not converted from a Keras file (no keras_weights/keras_skeleton), so its Keras layout is unknown")
-        }
-        return try recordList.map { try KerasWeightRecord(json: $0, source: source) }
-    }
-
     /// Keras loads a file by its suffix: `*.weights.h5` through Keras 3's positional reader,
     /// any other `*.h5` through the legacy one. A name that sends the layout to the wrong
     /// reader would give a file Keras refuses ("Layer count mismatch"), so it is refused here
     /// with the name that works.
     static func checkOutputName(_ path: String, model: Model) throws {
-        let kind = model.provenance.extra["keras_file_kind"]?.stringValue.flatMap(KerasFileKind.init(rawValue:))
+        let kind = KerasProvenance.fileKind(in: model.provenance)
         let name = AtomicWrite.split(path).name
         let stem = name.hasSuffix(".weights.h5") ? String(name.dropLast(".weights.h5".count))
             : name.hasSuffix(".h5") ? String(name.dropLast(".h5".count)) : name
@@ -55,11 +54,12 @@ public enum KerasExporter {
     /// Every dataset to write with the native tensor it comes from, checked before any file
     /// exists; each is turned back into Keras' layout only when it is written, so the export
     /// holds one tensor at a time, not the model.
-    private static func plan(_ model: Model) throws -> (writes: [(record: KerasWeightRecord, native: Tensor)], skeleton: [JSONValue], source: String) {
-        let source = "model '\(model.name)' provenance"
-        try checkProvenance(model)
-        let skeleton = model.provenance.extra["keras_skeleton"]?.arrayValue ?? []
-        let writes: [(record: KerasWeightRecord, native: Tensor)] = try records(model, source: source).map { record in
+    private static func plan(_ model: Model) throws -> (writes: [(record: KerasWeightRecord, native: Tensor)], skeleton: [KerasGroupRecord], source: String) {
+        let source = source(of: model)
+        let recorded = try KerasProvenance.reverseRecord(in: model.provenance, source: source)
+        try check(recorded.weights, in: model)
+        let skeleton = recorded.skeleton
+        let writes: [(record: KerasWeightRecord, native: Tensor)] = try recorded.weights.map { record in
             guard let layer = model.layer(named: record.layer), let native = layer.tensor(record.role) else {
                 throw KerasError.missingWeight(file: source, layer: record.layer, weight: record.role.rawValue)
             }
@@ -119,9 +119,8 @@ public enum KerasExporter {
         try keras {
             try HDF5File.writeAtomically(to: path) { root in
                 for entry in skeleton {
-                    guard let groupPath = entry["path"]?.stringValue else { continue }
-                    let group = groupPath == "/" ? root : try root.createGroup(String(groupPath.dropFirst()))
-                    for attribute in entry["attributes"]?.arrayValue ?? [] {
+                    let group = entry.path == "/" ? root : try root.createGroup(String(entry.path.dropFirst()))
+                    for attribute in entry.attributes {
                         if attribute["name"]?.stringValue == "model_config", attribute["value"] == .null {
                             guard let architecture = model.provenance.sourceArchitecture else { continue }
                             var restored = attribute.objectValue ?? [:]

@@ -121,8 +121,8 @@ public struct KerasFile: Sendable {
     /// Every group of the file with its attributes (the root's `model_config` value left out:
     /// the architecture travels in the provenance once), depth-first: with the weight records
     /// this is all a reverse conversion needs to rebuild the file's layout exactly.
-    func skeleton(omitArchitecture: Bool) throws -> JSONValue {
-        var groups: [JSONValue] = []
+    func skeleton(omitArchitecture: Bool) throws -> [KerasGroupRecord] {
+        var groups: [KerasGroupRecord] = []
         func visit(_ group: Group) throws {
             var attributes = try HDF5JSONView.attributes(of: group).arrayValue ?? []
             if group.path == "/", omitArchitecture {
@@ -132,13 +132,13 @@ public struct KerasFile: Sendable {
                     return .object(entry)
                 }
             }
-            groups.append(.object(["path": .string(group.path), "attributes": .array(attributes)]))
+            groups.append(KerasGroupRecord(path: group.path, attributes: attributes))
             for name in try group.children() where try group.kind(of: name) == .group {
                 try visit(try group.group(name))
             }
         }
         try keras { try visit(try file.root) }
-        return .array(groups)
+        return groups
     }
 
     /// What a weights file holds without an architecture: each layer's weights (name, Keras

@@ -25,6 +25,9 @@ public struct KerasImport: Sendable {
     public var model: Model
     public var warnings: [String]
     public var kind: KerasFileKind
+    /// What the model keeps of its Keras source, as typed values; `model.provenance.extra`
+    /// holds the same, encoded (``KerasProvenance/encoded``).
+    public var kerasProvenance: KerasProvenance
 }
 
 /// Reads a Keras HDF5 file (any of the three layouts) into the IR. Weights stay in the file
@@ -53,26 +56,21 @@ public enum KerasImporter {
         var importer = GraphBuilder(file: file, architecture: architecture, source: architectureSource,
                                     inputShapeOverride: options.inputShape)
         let layers = try importer.build()
-        var extra: JSONObject = [
-            "keras_file_kind": .string(file.kind.rawValue),
-            "backend": .string(file.backend),
-            "data_format": .string(importer.modelDataFormat),
-        ]
-        extra["keras_class_names"] = .object(JSONObject(architecture.layers.map { ($0.name, JSONValue.string($0.className)) }))
-        extra["keras_weights"] = .array(importer.records.map(\.json))
-        extra["keras_output_layouts"] = .object(importer.outputLayouts)
-        // The architecture travels once, as `sourceArchitecture`, when it came from the file.
-        extra["keras_skeleton"] = try file.skeleton(omitArchitecture: options.architectureJSON == nil)
-        extra["keras_architecture_in_file"] = .bool(file.storedArchitecture != nil)
+        let keras = KerasProvenance(
+            fileKind: file.kind, backend: file.backend, dataFormat: importer.modelDataFormat,
+            layerClasses: architecture.layers.map { KerasProvenance.LayerClass(layer: $0.name, className: $0.className) },
+            architectureInFile: file.storedArchitecture != nil, weights: importer.records, outputLayouts: importer.outputLayouts,
+            // The architecture travels once, as `sourceArchitecture`, when it came from the file.
+            skeleton: try file.skeleton(omitArchitecture: options.architectureJSON == nil))
         var model = Model(
             name: architecture.name,
             inputs: architecture.inputs,
             outputs: architecture.outputs,
             layers: layers,
             provenance: Provenance(sourceFormat: file.kind.rawValue, sourceVersion: file.kerasVersion,
-                                   sourceArchitecture: architectureText, extra: extra),
+                                   sourceArchitecture: architectureText, extra: keras.encoded),
             layoutNotes: importer.notes)
         model.sourceDefects = importer.defects
-        return KerasImport(model: model, warnings: importer.warnings, kind: file.kind)
+        return KerasImport(model: model, warnings: importer.warnings, kind: file.kind, kerasProvenance: keras)
     }
 }

@@ -6,7 +6,7 @@ import BNModel
 public enum KerasParity {
     /// The layout the source model's tensors had, as recorded at conversion.
     public static func isChannelsFirst(_ model: Model) -> Bool {
-        model.provenance.extra["data_format"]?.stringValue == "channels_first"
+        KerasProvenance.dataFormat(in: model.provenance) == "channels_first"
     }
 
     /// Runs `model` on `kerasInputs` (one batch per model input, in the model's input order)
@@ -53,14 +53,21 @@ public enum KerasParity {
 
 extension KerasParity {
     /// A native output `[N, …]` as Keras lays it out: maps go channels-last, and a flattened
-    /// or reshaped map (recorded at conversion in `keras_output_layouts`) is put back in Keras'
+    /// or reshaped map (its ``KerasOutputLayout``, recorded at conversion) is put back in Keras'
     /// element order and shape, with the same inverse as the weights (`FlattenOrder`).
     static func kerasLayout(of produced: NDArray, output: String, model: Model, channelsLast: Bool) throws -> NDArray {
-        guard let layout = model.provenance.extra["keras_output_layouts"]?[output] else {
+        let recorded: KerasOutputLayout?
+        do throws(KerasError) {
+            recorded = try KerasProvenance.outputLayout(of: output, in: model.provenance)
+        } catch {
+            throw ParityError.malformedProvenance(output: output)
+        }
+        guard let layout = recorded else {
             return channelsLast && produced.shape.count == 4 ? try produced.transposedNCHWtoNHWC() : produced
         }
         let batch = produced.shape.first ?? 0
-        if let segments = VectorSegment.decode(layout["segments"]) {
+        switch layout {
+        case let .segmented(_, segments):
             let features = produced.shape.dropFirst().reduce(1, *)
             var values: [Float] = []
             for sample in 0..<batch {
@@ -68,16 +75,14 @@ extension KerasParity {
                 values += try VectorSegment.reorderRows(try Tensor(float32: row, shape: [features]), segments, toNative: false).floats()
             }
             return NDArray(shape: produced.shape, values: values)
+        case let .flattened(kerasShape, flattenOrder):
+            var values = produced.values
+            if let order = flattenOrder {
+                let moved = try Tensor(float32: values, shape: [batch] + order.mapShape).permuted([0] + order.kerasAxes.map { $0 + 1 })
+                values = try moved.floats()
+            }
+            return NDArray(shape: [batch] + kerasShape, values: values)
         }
-        guard let kerasShape = integerList(layout["keras_shape"]), let decoded = FlattenOrder.decode(layout["flatten_order"]) else {
-            throw ParityError.malformedProvenance(output: output)
-        }
-        var values = produced.values
-        if let order = decoded {
-            let moved = try Tensor(float32: values, shape: [batch] + order.mapShape).permuted([0] + order.kerasAxes.map { $0 + 1 })
-            values = try moved.floats()
-        }
-        return NDArray(shape: [batch] + kerasShape, values: values)
     }
 }
 

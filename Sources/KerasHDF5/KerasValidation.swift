@@ -37,6 +37,7 @@ public enum KerasValidation {
     /// it is about to write without reading the file twice.
     public static func validate(_ imported: KerasImport, path: String, values: ValueScan? = nil) -> [Finding] {
         let model = imported.model
+        let records = imported.kerasProvenance.weights
         return Validator.validate(model, file: path, values: values).map { finding -> Finding in
             var renamed = finding
             guard let name = finding.location.layer, let role = finding.location.tensor, let layer = model.layer(named: name) else {
@@ -48,7 +49,7 @@ public enum KerasValidation {
             }
             if let index = finding.location.index, let tensor = layer.tensor(TensorRole(rawValue: role)),
                tensor.elementCount > index,
-               let keras = kerasCoordinates(of: index, role: TensorRole(rawValue: role), layer: layer, model: model) {
+               let keras = kerasCoordinates(of: index, role: TensorRole(rawValue: role), layer: layer, records: records) {
                 renamed.message += " (in the file: \(renamed.location.tensor ?? role)[\(keras.map(String.init).joined(separator: ", "))])"
             }
             return renamed
@@ -59,11 +60,9 @@ public enum KerasValidation {
     /// coordinates in that dataset. Derived from the `WeightTransform` recorded at import — the
     /// same code that moved the weights — by sending an array of element numbers through its
     /// inverse, so every layout (flattened heads and per-activation BN included) is covered
-    /// without a second description of it. nil when the model has no record for the tensor.
-    static func kerasCoordinates(of index: Int, role: TensorRole, layer: Layer, model: Model) -> [Int]? {
-        guard let records = model.provenance.extra["keras_weights"]?.arrayValue,
-              let recordJSON = records.first(where: { $0["layer"]?.stringValue == layer.name && $0["role"]?.stringValue == role.rawValue }),
-              let record = try? KerasWeightRecord(json: recordJSON, source: "provenance"),
+    /// without a second description of it. nil when `records` has none for the tensor.
+    static func kerasCoordinates(of index: Int, role: TensorRole, layer: Layer, records: [KerasWeightRecord]) -> [Int]? {
+        guard let record = records.first(where: { $0.layer == layer.name && $0.role == role }),
               let native = layer.tensor(role), index >= 0, index < native.elementCount,
               let numbers = try? Tensor(values: (0..<native.elementCount).map { Int64($0) }, shape: native.shape),
               let moved = try? record.transform.inverse(numbers, kerasShape: record.kerasShape),

@@ -3,9 +3,9 @@ import HDF5
 import JSONSchema
 
 /// Where one native tensor came from in the Keras file and how to turn it back: kept in the
-/// `.bnm` provenance (`extra.keras_weights`) so that `.bnm` → Keras writes every dataset at
+/// `.bnm` provenance (``KerasProvenance``) so that `.bnm` → Keras writes every dataset at
 /// its original path, shape, dtype and attributes.
-struct KerasWeightRecord {
+struct KerasWeightRecord: Sendable, Equatable {
     var layer: String
     var role: TensorRole
     /// Absolute dataset path in the source file.
@@ -34,9 +34,9 @@ struct KerasWeightRecord {
         ])
     }
 
-    init(json: JSONValue, source: String) throws {
+    init(json: JSONValue, source: String) throws(KerasError) {
         func fail(_ field: String) -> KerasError {
-            .invalidConfig(source: source, field: "provenance.extra.keras_weights.\(field)", detail: "missing or malformed")
+            .invalidConfig(source: source, field: "provenance.extra.\(KerasProvenance.Key.weights).\(field)", detail: "missing or malformed")
         }
         guard let layer = json["layer"]?.stringValue else { throw fail("layer") }
         guard let role = json["role"]?.stringValue else { throw fail("role") }

@@ -1,10 +1,9 @@
 import ArgumentParser
-import BNModel
+import BNConvert
 import Foundation
-import HDF5
-import KerasHDF5
 
-/// `bnconvert in.h5 out.bnm`: Keras HDF5 → IR → `.bnm`.
+/// `bnconvert in.h5 out.bnm`: Keras HDF5 → IR → `.bnm`, and `bnconvert m.bnm back.h5` the way
+/// back; the job (which way, by the input's bytes and the output's name) is the library's.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
@@ -29,20 +28,21 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    private var isReverse: Bool { input.hasSuffix(".bnm") }
-
     func validate() throws {
-        if isReverse {
-            guard output.hasSuffix(".h5") else {
-                throw ValidationError("a .bnm converts back to Keras HDF5: the output must end in .h5 (got '\(output)')")
-            }
+        // What the input is, its bytes say; the output's name must then ask for a format made
+        // from it, or the command line is wrong (exit 64). An input that cannot be read or
+        // recognised is not a usage error: run() reports it, naming the file (exit 2).
+        var job: ConversionJob?
+        do throws(FormatError) {
+            job = try ConversionJob(from: input, to: output)
+        } catch {
+            if case .unsupportedConversion = error { throw ValidationError(error.description) }
+        }
+        if let job, !job.reader.takesArchitecture {
             guard config == nil, inputShape == nil else {
                 throw ValidationError("--config and --input-shape apply to Keras input files only")
             }
             return
-        }
-        guard output.hasSuffix(".bnm") else {
-            throw ValidationError("the output must be a .bnm file (got '\(output)')")
         }
         if let inputShape, parseShape(inputShape) == nil {
             throw ValidationError("--input-shape takes positive integers separated by commas, e.g. 32,32,3 (got '\(inputShape)')")
@@ -53,58 +53,68 @@ struct ConvertCommand: ParsableCommand {
         common.apply()
         let files = CommandFiles(input: input, others: config.map { [$0] } ?? [], output: output)
         var architecture: String?
-        try reportingErrors(files) {
+        let job = try reportingErrors(files) {
             try Preflight.readable(input)
             architecture = try config.map(Preflight.configText)
             try Preflight.writable(output)
+            return try ConversionJob(from: input, to: output)
         }
-        try CrashIsolation.isolate(isReverse ? .writing(output) : .reading(input), output: output)
-        if isReverse { Console.containBusErrors(reading: input) }
+        // libhdf5 is on one side of every job: reading a Keras file, or writing one from a
+        // .bnm, which is memory-mapped (a fault reading it is one error line, not a crash).
+        try CrashIsolation.isolate(job.source.isKeras ? .reading(input) : .writing(output), output: output)
+        if job.source == .bnm { Console.containBusErrors(reading: input) }
         let started = Date()
-        // The forward conversion reads the Keras file once (libhdf5, read(2)); the reverse one
-        // maps the .bnm and writes an .h5 of about its size.
-        let progress = Progress.start("converting", input, counter: isReverse ? .written : .read)
+        // Reading a Keras file is counted (libhdf5, read(2)); a .bnm is mapped, and the .h5
+        // written from it is about its size.
+        let progress = Progress.start("converting", input, counter: job.source.isKeras ? .read : .written)
         defer { progress?.finish() }
+        let options = ConversionOptions(
+            keras: KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config",
+                                      inputShape: inputShape.flatMap(parseShape)),
+            force: force)
         try reportingErrors(files) {
-            if isReverse {
-                let model = try BNMFile(path: input).model(verifyChecksums: true)
-                Console.detail("read \(input): \(model.layers.count) layers, checksums verified in \(humanDuration(Date().timeIntervalSince(started)))")
-                try KerasExporter.write(model, to: output)
-                progress?.finish()
+            let source = try job.read(options: options)
+            if job.source == .bnm {
+                Console.detail("read \(input): \(source.model.layers.count) layers, checksums verified in \(humanDuration(Date().timeIntervalSince(started)))")
+            }
+            // A .bnm is written to a temporary file, validated there (the same checks as
+            // `bnconvert validate`), and only then put in place: a model an engine would trip
+            // over is not written unless the user insists.
+            let conversion = try job.write(source, options: options)
+            progress?.finish()
+            if conversion.format == .bnm {
+                try reportWrittenBNM(conversion, elapsed: Date().timeIntervalSince(started))
+            } else {
+                let model = conversion.source.model
                 Console.note("wrote \(output) (\(model.provenance.sourceFormat) layout, from Keras \(model.provenance.sourceVersion))")
                 Console.detail("done in \(humanDuration(Date().timeIntervalSince(started)))")
-                return
             }
-            let options = KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config",
-                                             inputShape: inputShape.flatMap(parseShape))
-            // Written to a temporary file, validated there (the same checks as `bnconvert
-            // validate`), and only then put in place: a model an engine would trip over is not
-            // written unless the user insists.
-            let conversion = try KerasConverter.convert(input: input, output: output, options: options, force: force)
-            progress?.finish()
-            let elapsed = Date().timeIntervalSince(started)
-            conversion.imported.warnings.forEach(Console.warning)
-            let model = conversion.imported.model
-            if Console.verbosity >= .verbose {
-                for layer in model.layers {
-                    Console.detail(layerLine(name: layer.name, op: layer.op, inbound: layer.inbound, outputShape: layer.outputShape))
-                }
-            }
-            // Errors explain a refusal, so they are listed even with --quiet.
-            for finding in conversion.findings {
-                if finding.severity == .error, !conversion.written { Console.write("\(finding)\n") } else { Console.note("\(finding)") }
-            }
-            let errors = conversion.findings.filter { $0.severity == .error }.count
-            guard conversion.written else {
-                Console.error("not writing \(output): validation found \(errors) error(s) in the model (listed above); fix the source, or pass --force to write it anyway")
-                throw ExitStatus.checkFailed
-            }
-            if errors > 0 { Console.warning("wrote \(output) despite \(errors) validation error(s) (--force)") }
-            Console.note("wrote \(output): \(model.layers.count) layers, \(model.layers.reduce(0) { $0 + $1.tensors.count }) tensors")
-            let bytes = model.layers.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.tensor.byteCount } }
-            Console.detail("read, validated and wrote \(humanBytes(bytes)) of tensors in \(humanDuration(elapsed))"
-                + (elapsed > 0 ? " (\(humanBytes(Int(Double(bytes) / elapsed)))/s)" : ""))
         }
+    }
+
+    /// Warnings, findings and what was written (or why not) for a conversion to `.bnm`.
+    private func reportWrittenBNM(_ conversion: Conversion, elapsed: TimeInterval) throws {
+        conversion.source.warnings.forEach(Console.warning)
+        let model = conversion.source.model
+        if Console.verbosity >= .verbose {
+            for layer in model.layers {
+                Console.detail(layerLine(name: layer.name, op: layer.op, inbound: layer.inbound, outputShape: layer.outputShape))
+            }
+        }
+        // Errors explain a refusal, so they are listed even with --quiet.
+        for finding in conversion.findings {
+            if finding.severity == .error, !conversion.written { Console.write("\(finding)\n") } else { Console.note("\(finding)") }
+        }
+        let errors = conversion.findings.filter { $0.severity == .error }.count
+        guard conversion.written else {
+            Console.error("not writing \(output): validation found \(errors) error(s) in the model (listed above); fix the source, or pass --force to write it anyway")
+            throw ExitStatus.checkFailed
+        }
+        if errors > 0 { Console.warning("wrote \(output) despite \(errors) validation error(s) (--force)") }
+        Console.note("wrote \(output): \(model.layers.count) layers, \(model.layers.reduce(0) { $0 + $1.tensors.count }) tensors")
+        let bytes = model.layers.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.tensor.byteCount } }
+        Console.detail("read, validated and wrote \(humanBytes(bytes)) of tensors in \(humanDuration(elapsed))"
+            + (elapsed > 0 ? " (\(humanBytes(Int(Double(bytes) / elapsed)))/s)" : ""))
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BNConvert
 import BNModel
 import Foundation
 import HDF5
@@ -146,6 +147,16 @@ extension Failure {
             case .tensorSourceFailed(_, _, let underlying): return code(for: underlying)
             default: return .damaged
             }
+        case let error as FormatError:
+            switch error {
+            case .empty: return .truncated
+            // The codes scripts already know: a file that was to be a .bnm is "not_bnm", any
+            // other "not_hdf5" (the Keras formats are HDF5 inside).
+            case .unrecognized(_, _, let expected), .unexpectedFormat(_, _, let expected):
+                return expected == [.bnm] ? .notBNM : .notHDF5
+            case .io(_, _, let errno): return code(errno: errno)
+            case .unsupportedConversion, .optionsNotApplicable: return .unusableInput
+            }
         case let error as NPYError:
             if case .io(_, _, let errno) = error { return code(errno: errno) }
             return .invalidArray
@@ -191,10 +202,11 @@ extension Failure {
 /// Runs a command's work, turning any error from the library into one `bnconvert: error:`
 /// line naming the file at fault (and with `json` an error object on stdout) and an exit
 /// status: 73 when the error is about `files.output`, else 2 (unusable input). `ExitCode`s
-/// thrown on purpose pass through.
-func reportingErrors(_ files: CommandFiles, json: Bool = false, _ body: () throws -> Void) throws {
+/// thrown on purpose pass through. Returns what `body` returns.
+@discardableResult
+func reportingErrors<Result>(_ files: CommandFiles, json: Bool = false, _ body: () throws -> Result) throws -> Result {
     do {
-        try body()
+        return try body()
     } catch let exit as ExitCode {
         throw exit
     } catch {

@@ -1,7 +1,6 @@
 import ArgumentParser
-import BNModel
+import BNConvert
 import Foundation
-import KerasHDF5
 
 /// `bnconvert inspect FILE`: what is in a `.bnm` (from its manifest alone, no tensor data
 /// read) or what a Keras file will map to.
@@ -33,13 +32,14 @@ struct InspectCommand: ParsableCommand {
         common.apply()
         let files = CommandFiles(input: file, others: config.map { [$0] } ?? [])
         var architecture: String?
-        try reportingErrors(files, json: json) {
+        let format = try reportingErrors(files, json: json) {
             try Preflight.readable(file)
             architecture = try config.map(Preflight.configText)
+            return try ModelFormat.detect(path: file, accepting: FormatTable.readable)
         }
-        if file.hasSuffix(".bnm") { Console.containBusErrors(reading: file) } else { try CrashIsolation.isolate(.reading(file), json: json) }
+        if format == .bnm { Console.containBusErrors(reading: file) } else { try CrashIsolation.isolate(.reading(file), json: json) }
         try reportingErrors(files, json: json) {
-            if file.hasSuffix(".bnm") {
+            if format == .bnm {
                 let bnm = try BNMFile(path: file)
                 if json {
                     print(bnm.manifestText)
@@ -65,10 +65,10 @@ struct InspectCommand: ParsableCommand {
                     path: file, options: KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config"))
                 if dot {
                     let model = imported.model
-                    let classNames = model.provenance.extra["keras_class_names"]?.objectValue
+                    let classNames = imported.kerasProvenance.classNames
                     print(GraphvizDOT.graph(name: model.name, outputs: model.outputs, nodes: model.layers.map {
                         GraphvizDOT.Node(name: $0.name, op: $0.op, inbound: $0.inbound, outputShape: $0.outputShape,
-                                         className: classNames?[$0.name]?.stringValue)
+                                         className: classNames[$0.name])
                     }))
                     imported.warnings.forEach(Console.warning)
                 } else {
@@ -109,9 +109,9 @@ struct InspectCommand: ParsableCommand {
     private func printKeras(_ imported: KerasImport) {
         let model = imported.model
         print("Keras model \(model.name)  (\(imported.kind.rawValue), Keras \(model.provenance.sourceVersion))")
-        let classNames = model.provenance.extra["keras_class_names"]?.objectValue
+        let classNames = imported.kerasProvenance.classNames
         for layer in model.layers {
-            let className = classNames?[layer.name]?.stringValue ?? "?"
+            let className = classNames[layer.name] ?? "?"
             print(layerLine(name: layer.name, op: layer.op, inbound: layer.inbound, outputShape: layer.outputShape) + "  ← \(className)")
             for named in layer.tensors {
                 print("    \(named.role.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(named.tensor.dtype.rawValue) \(named.tensor.shape)  \(humanBytes(named.tensor.byteCount))")

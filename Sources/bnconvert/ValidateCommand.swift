@@ -1,7 +1,6 @@
 import ArgumentParser
-import BNModel
+import BNConvert
 import Foundation
-import KerasHDF5
 
 /// `bnconvert validate FILE`: schema and consistency checks on a `.bnm` or a Keras `.h5`,
 /// with findings a person can act on (severity, stable code, location, message, hint).
@@ -30,11 +29,12 @@ struct ValidateCommand: ParsableCommand {
         common.apply()
         let files = CommandFiles(input: file, others: config.map { [$0] } ?? [])
         var architecture: String?
-        try reportingErrors(files, json: json) {
+        let format = try reportingErrors(files, json: json) {
             try Preflight.readable(file)
             architecture = try config.map(Preflight.configText)
+            return try ModelFormat.detect(path: file, accepting: FormatTable.readable)
         }
-        let bnm = file.hasSuffix(".bnm")
+        let bnm = format == .bnm
         if bnm { Console.containBusErrors(reading: file) } else { try CrashIsolation.isolate(.reading(file), json: json) }
         let started = Date()
         // A .bnm is memory-mapped (no read(2) to count) and checked at gigabytes a second.
@@ -81,7 +81,7 @@ struct ValidateCommand: ParsableCommand {
 
     /// What the reverse conversion would trip over in a `.bnm` that came from Keras.
     private func exportFindings(_ model: Model) -> [Finding] {
-        guard model.provenance.extra["keras_weights"] != nil else { return [] }
+        guard KerasProvenance.isRecorded(in: model.provenance) else { return [] }
         do {
             try KerasExporter.checkProvenance(model)
             return []

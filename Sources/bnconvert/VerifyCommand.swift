@@ -1,7 +1,6 @@
 import ArgumentParser
-import BNModel
+import BNConvert
 import Foundation
-import KerasHDF5
 
 /// `bnconvert verify out.bnm --input x.npy --expect y.npy`: the parity check. Runs the
 /// reference forward pass over the file's native tensors on the batch Keras was given and
@@ -57,6 +56,8 @@ struct VerifyCommand: ParsableCommand {
         let files = CommandFiles(input: model, others: input + expect)
         try reportingErrors(files, json: json) {
             try ([model] + input + expect).forEach(Preflight.readable)
+            // A Keras file given here is named as one, with what to do.
+            _ = try ModelFormat.detect(path: model, accepting: [.bnm])
         }
         Console.containBusErrors(reading: model)
         let progress = Progress.start("verifying", model, counter: .elapsed)

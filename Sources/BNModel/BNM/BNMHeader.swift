@@ -66,6 +66,19 @@ public struct BNMHeader: Sendable, Hashable {
     }
 }
 
+extension BNMHeader {
+    /// Whether a file whose first bytes are `start` (at least 16 of them when the file has them)
+    /// is a `.bnm`: it begins with the ``magic``, or ends inside it (cut short), or begins with
+    /// the magic as a text-mode transfer changes it. The reader gives the last two their own
+    /// errors (truncated, text-mode damage), so a file recognised here is told exactly what is
+    /// wrong with it. An empty file is not recognised: nothing in it says what it was meant to be.
+    public static func recognizes(_ start: [UInt8]) -> Bool {
+        guard !start.isEmpty else { return false }
+        let prefix = Array(start.prefix(magic.count))
+        return prefix == Array(magic.prefix(prefix.count)) || BNMFile.textModeDamage(Array(start.prefix(16))) != nil
+    }
+}
+
 /// Little-endian loads at fixed offsets of a buffer the caller has already bounds-checked.
 extension UnsafeRawBufferPointer {
     func littleEndian<T: FixedWidthInteger>(at offset: Int, as: T.Type) -> T {

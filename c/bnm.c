@@ -938,7 +938,7 @@ struct bnm_layer {
     tensor_ref *refs;
     const bnm_file *file;
     double normalize_epsilon;
-    int64_t reshape_minus_ones;
+    int64_t groups; /* conv2d: the attribute, 1 when absent; 0 for other kinds */
 };
 
 struct bnm_file {
@@ -1352,13 +1352,16 @@ static const char *const KIND_NAMES[] = {
     "input", "conv2d", "depthwise_conv2d", "separable_conv2d", "dense", "batch_norm", "activation",
     "max_pool2d", "avg_pool2d", "global_avg_pool2d", "global_max_pool2d", "flatten", "reshape", "add",
     "concatenate", "zero_padding2d", "dropout", "rescale", "multiply", "upsample2d", "cropping2d",
-    "normalize", "unmapped"};
+    "normalize", "unmapped", "layer_norm"}; /* indexed by bnm_kind: new kinds are appended (bnm.h) */
+/* One name per bnm_kind value (a compile error otherwise). */
+typedef char kind_names_match_enum[sizeof KIND_NAMES / sizeof KIND_NAMES[0] == BNM_KIND_LAYER_NORM + 1 ? 1 : -1];
 
-/* Conv-style attribute sets: [filters] [depth_multiplier] kernel_size strides dilation padding use_bias activation. */
-static int decode_conv(dctx *d, mobj *a, int filters, int depth_multiplier) {
+/* Conv-style attribute sets: [filters] [depth_multiplier] kernel_size strides dilation padding use_bias activation.
+ * *filters_out gets filters (when read). */
+static int decode_conv(dctx *d, mobj *a, int filters, int depth_multiplier, int64_t *filters_out) {
     int64_t x;
     const int64_t max = (int64_t)MAX_INT53;
-    if (filters && mobj_int(d, a, "filters", 1, max, &x) != 0) return -1;
+    if (filters && mobj_int(d, a, "filters", 1, max, filters_out) != 0) return -1;
     if (depth_multiplier && mobj_int(d, a, "depth_multiplier", 1, max, &x) != 0) return -1;
     if (mobj_ints(d, a, "kernel_size", 2, 1, NULL, NULL) != 0) return -1;
     if (mobj_ints(d, a, "strides", 2, 1, NULL, NULL) != 0) return -1;
@@ -1385,14 +1388,29 @@ static int decode_attributes(dctx *d, struct bnm_layer *layer, mobj *a, const ch
     case BNM_KIND_INPUT:
         if (mobj_ints(d, a, "shape", -1, 0, NULL, NULL) != 0) return -1;
         break;
-    case BNM_KIND_CONV2D:
-        if (decode_conv(d, a, 1, 0) != 0) return -1;
+    case BNM_KIND_CONV2D: {
+        /* groups: optional (absent = 1), 1...2^53, and it divides filters, as the Swift decoder
+         * checks (its message); that it divides the input's channels is a shape rule, not a
+         * reader rule. Read after the activation, in the Swift decoder's order. */
+        const bnm_json *groups;
+        int64_t filters = 1;
+        if (decode_conv(d, a, 1, 0, &filters) != 0) return -1;
+        layer->groups = 1;
+        groups = mobj_optional(a, "groups");
+        if (groups != NULL) {
+            char p[300];
+            mobj_path(a, "groups", p, sizeof p);
+            if (as_int(d, groups, p, 1, max, &layer->groups) != 0) return -1;
+            if (filters % layer->groups != 0)
+                return schema_fail(d, p, "must divide filters = %lld, got %lld", (long long)filters, (long long)layer->groups);
+        }
         break;
+    }
     case BNM_KIND_DEPTHWISE_CONV2D:
-        if (decode_conv(d, a, 0, 1) != 0) return -1;
+        if (decode_conv(d, a, 0, 1, NULL) != 0) return -1;
         break;
     case BNM_KIND_SEPARABLE_CONV2D:
-        if (decode_conv(d, a, 1, 1) != 0) return -1;
+        if (decode_conv(d, a, 1, 1, &x) != 0) return -1;
         break;
     case BNM_KIND_DENSE:
         if (mobj_int(d, a, "units", 1, max, &x) != 0) return -1;
@@ -1450,9 +1468,16 @@ static int decode_attributes(dctx *d, struct bnm_layer *layer, mobj *a, const ch
     case BNM_KIND_RESHAPE: {
         int64_t *dims;
         size_t rank, j;
+        int64_t minus_ones = 0;
         if (mobj_ints(d, a, "target_shape", -1, -1, &dims, &rank) != 0) return -1;
         for (j = 0; j < rank; j++)
-            if (dims[j] == -1) layer->reshape_minus_ones++;
+            if (dims[j] == -1) minus_ones++;
+        /* At most one -1: the schema's maxContains, checked while decoding as the Swift reader does. */
+        if (minus_ones > 1) {
+            char p[300];
+            mobj_path(a, "target_shape", p, sizeof p);
+            return schema_fail(d, p, "must hold sizes >= 0 and at most one -1, found %lld", (long long)minus_ones);
+        }
         break;
     }
     case BNM_KIND_CONCATENATE:
@@ -1474,6 +1499,15 @@ static int decode_attributes(dctx *d, struct bnm_layer *layer, mobj *a, const ch
             char p[300];
             mobj_path(a, "epsilon", p, sizeof p);
             return schema_fail(d, p, "must be at least 0, found %g", layer->normalize_epsilon);
+        }
+        break;
+    case BNM_KIND_LAYER_NORM:
+        /* epsilon > 0 (exclusiveMinimum): a position whose channels agree has variance 0. */
+        if (mobj_double(d, a, "epsilon", &y) != 0) return -1;
+        if (!(isfinite(y) && y > 0)) {
+            char p[300];
+            mobj_path(a, "epsilon", p, sizeof p);
+            return schema_fail(d, p, "must be finite and > 0, found %g", y);
         }
         break;
     case BNM_KIND_UPSAMPLE2D:
@@ -1884,10 +1918,6 @@ static int check_model(ctx *c, bnm_file *f) {
             if (!(isfinite(l->normalize_epsilon) && l->normalize_epsilon >= 0))
                 return model_fail(c, k, "layer '%s': epsilon must be finite and >= 0", PNAME(l->name.s, l->name.len, buf));
             break;
-        case BNM_KIND_RESHAPE:
-            if (l->reshape_minus_ones > 1)
-                return model_fail(c, k, "layer '%s': target_shape has more than one -1", PNAME(l->name.s, l->name.len, buf));
-            break;
         case BNM_KIND_BATCH_NORM:
             if (check_batch_norm(c, l, k) != 0) return -1;
             break;
@@ -2160,6 +2190,7 @@ const char *bnm_layer_name(const bnm_layer *l) { return l->name.s; }
 const char *bnm_layer_kind(const bnm_layer *l) { return l->kind.s; }
 bnm_kind bnm_layer_kind_id(const bnm_layer *l) { return l->kind_id; }
 bnm_bn_mode bnm_layer_bn_mode(const bnm_layer *l) { return l->bn_mode; }
+int64_t bnm_layer_groups(const bnm_layer *l) { return l->kind_id == BNM_KIND_CONV2D ? l->groups : 0; }
 size_t bnm_layer_inbound_count(const bnm_layer *l) { return l->n_inbound; }
 const char *bnm_layer_inbound(const bnm_layer *l, size_t i) { return i < l->n_inbound ? l->inbound[i].s : NULL; }
 int bnm_layer_output_shape(const bnm_layer *l, size_t *rank, const int64_t **dims) {

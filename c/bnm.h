@@ -110,13 +110,23 @@ typedef enum bnm_bn_mode {
     BNM_BN_PER_ACTIVATION     /* CUDNN_BATCHNORM_PER_ACTIVATION, parameters [1, C, H, W] */
 } bnm_bn_mode;
 
+/*
+ * Layer kinds. The values are part of the ABI: a program built against an older bnm.h keeps
+ * working with a newer bnm.c, so a kind added later is appended after the last value (never
+ * inserted, which would renumber BNM_KIND_UNMAPPED and those after it) and the values below
+ * never change. A program should treat a value it does not know like BNM_KIND_UNMAPPED (it
+ * cannot run the layer) and may read bnm_layer_kind() for its name.
+ */
 typedef enum bnm_kind {
-    BNM_KIND_INPUT, BNM_KIND_CONV2D, BNM_KIND_DEPTHWISE_CONV2D, BNM_KIND_SEPARABLE_CONV2D,
-    BNM_KIND_DENSE, BNM_KIND_BATCH_NORM, BNM_KIND_ACTIVATION, BNM_KIND_MAX_POOL2D,
-    BNM_KIND_AVG_POOL2D, BNM_KIND_GLOBAL_AVG_POOL2D, BNM_KIND_GLOBAL_MAX_POOL2D, BNM_KIND_FLATTEN,
-    BNM_KIND_RESHAPE, BNM_KIND_ADD, BNM_KIND_CONCATENATE, BNM_KIND_ZERO_PADDING2D, BNM_KIND_DROPOUT,
-    BNM_KIND_RESCALE, BNM_KIND_MULTIPLY, BNM_KIND_UPSAMPLE2D, BNM_KIND_CROPPING2D,
-    BNM_KIND_NORMALIZE, BNM_KIND_UNMAPPED
+    BNM_KIND_INPUT = 0, BNM_KIND_CONV2D = 1, BNM_KIND_DEPTHWISE_CONV2D = 2, BNM_KIND_SEPARABLE_CONV2D = 3,
+    BNM_KIND_DENSE = 4, BNM_KIND_BATCH_NORM = 5, BNM_KIND_ACTIVATION = 6, BNM_KIND_MAX_POOL2D = 7,
+    BNM_KIND_AVG_POOL2D = 8, BNM_KIND_GLOBAL_AVG_POOL2D = 9, BNM_KIND_GLOBAL_MAX_POOL2D = 10, BNM_KIND_FLATTEN = 11,
+    BNM_KIND_RESHAPE = 12, BNM_KIND_ADD = 13, BNM_KIND_CONCATENATE = 14, BNM_KIND_ZERO_PADDING2D = 15,
+    BNM_KIND_DROPOUT = 16, BNM_KIND_RESCALE = 17, BNM_KIND_MULTIPLY = 18, BNM_KIND_UPSAMPLE2D = 19,
+    BNM_KIND_CROPPING2D = 20, BNM_KIND_NORMALIZE = 21, BNM_KIND_UNMAPPED = 22,
+    /* Added after UNMAPPED to keep the values above (FORMAT.md lists it before unmapped). */
+    BNM_KIND_LAYER_NORM = 23  /* normalisation over the channels at each position; attribute "epsilon" > 0,
+                                 optional tensors "gamma", "beta" [1, C, 1, 1] (absent: 1 and 0) */
 } bnm_kind;
 
 typedef struct bnm_tensor {
@@ -169,6 +179,11 @@ const char *bnm_layer_name(const bnm_layer *layer);
 const char *bnm_layer_kind(const bnm_layer *layer);         /* "conv2d", "batch_norm", ... */
 bnm_kind bnm_layer_kind_id(const bnm_layer *layer);
 bnm_bn_mode bnm_layer_bn_mode(const bnm_layer *layer);      /* BNM_BN_NONE unless batch_norm */
+/* A conv2d's "groups" (grouped convolution: filters and input channels split into this many
+ * equal groups, kernel OIHW [filters, C / groups, kh, kw]): the attribute, or 1 when the file
+ * leaves it out (as writers do for an ordinary convolution). 0 for a layer of any other kind.
+ * bnm_layer_attr_int(layer, "groups", ...) gives the attribute only when it is written. */
+int64_t bnm_layer_groups(const bnm_layer *layer);
 size_t bnm_layer_inbound_count(const bnm_layer *layer);
 const char *bnm_layer_inbound(const bnm_layer *layer, size_t index);
 /* Per-sample output shape; returns 0 (and rank 0) when the manifest does not record it. */

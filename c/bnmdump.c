@@ -91,12 +91,17 @@ int main(int argc, char **argv) {
         const bnm_layer *l = bnm_layer_at(file, i);
         size_t rank;
         const int64_t *dims;
+        double epsilon;
         static const char *const modes[] = {"", "spatial", "per_activation"};
         printf("%s{\"name\":", i ? "," : "");
         cstr_out(bnm_layer_name(l));
         printf(",\"kind\":");
         cstr_out(bnm_layer_kind(l));
-        printf(",\"bn_mode\":\"%s\",\"inbound\":[", modes[bnm_layer_bn_mode(l)]);
+        printf(",\"kind_id\":%d,\"bn_mode\":\"%s\",\"groups\":%lld,\"epsilon\":", (int)bnm_layer_kind_id(l),
+               modes[bnm_layer_bn_mode(l)], (long long)bnm_layer_groups(l));
+        if (bnm_layer_attr_number(l, "epsilon", &epsilon)) printf("%.17g", epsilon);
+        else printf("null");
+        printf(",\"inbound\":[");
         for (j = 0; j < bnm_layer_inbound_count(l); j++) {
             if (j) putchar(',');
             cstr_out(bnm_layer_inbound(l, j));

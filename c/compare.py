@@ -31,6 +31,15 @@ divergences = []
 # Edge cases where the two readers are known to differ on purpose (see c/README.md):
 # Swift compares names as Swift Strings (Unicode canonical equivalence), C compares bytes.
 KNOWN_DIVERGENT = {"edge_nfc_nfd_tensor_names.bnm", "edge_nfc_nfd_layer_names.bnm"}
+# bnm_kind values in order (bnm.h): bnmdump prints the id, which must name the layer's kind.
+KIND_IDS = ["input", "conv2d", "depthwise_conv2d", "separable_conv2d", "dense", "batch_norm", "activation",
+            "max_pool2d", "avg_pool2d", "global_avg_pool2d", "global_max_pool2d", "flatten", "reshape", "add",
+            "concatenate", "zero_padding2d", "dropout", "rescale", "multiply", "upsample2d", "cropping2d",
+            "normalize", "unmapped", "layer_norm"]
+# Edge cases whose verdict is fixed (True = both readers open it), besides C = Swift: the
+# format's rules for grouped conv2d and layer_norm, so that a reader agreeing with a wrong
+# Swift verdict would still fail. Filled in by edge_cases().
+EXPECTED_VERDICT = {}
 
 
 def check(ok, what):
@@ -94,6 +103,11 @@ def compare(tool, dump, path):
     check(full["ok"] == swift_full_ok,
           f"{name}: full verdict C={full['ok']} Swift inspect {i_code} validate {v_code} {file_codes} "
           f"[{full.get('message', '')}]")
+    expected = EXPECTED_VERDICT.get(os.path.basename(path))
+    if expected is not None:
+        check(struct_["ok"] == expected and swift_struct_ok == expected,
+              f"{name}: expected {'accepted' if expected else 'refused'}; C {struct_['ok']}, Swift inspect exit {i_code}"
+              f" [{struct_.get('message', '')} | {i_err.decode(errors='replace').strip()}]")
 
     def allowed_codes():
         if v_code == 2:
@@ -125,7 +139,14 @@ def compare(tool, dump, path):
     layers = manifest["model"]["layers"]
     check(len(full["layers"]) == len(layers), f"{name}: layer count")
     for mine, theirs in zip(full["layers"], layers):
-        mode = theirs["attributes"]["mode"] if theirs["kind"] == "batch_norm" else ""
+        attributes = theirs["attributes"]
+        mode = attributes["mode"] if theirs["kind"] == "batch_norm" else ""
+        groups = attributes.get("groups", 1) if theirs["kind"] == "conv2d" else 0
+        epsilon = attributes.get("epsilon") if isinstance(attributes, dict) else None
+        check(0 <= mine["kind_id"] < len(KIND_IDS) and KIND_IDS[mine["kind_id"]] == theirs["kind"]
+              and mine["groups"] == groups and mine["epsilon"] == epsilon,
+              f"{name}: layer {theirs['name']}: C kind_id {mine['kind_id']}, groups {mine['groups']}, epsilon "
+              f"{mine['epsilon']} vs Swift kind {theirs['kind']}, groups {groups}, epsilon {epsilon}")
         check(mine["name"] == theirs["name"] and mine["kind"] == theirs["kind"] and mine["bn_mode"] == mode
               and mine["inbound"] == theirs["inbound"] and mine["output_shape"] == theirs.get("output_shape")
               and mine["attributes"] == theirs["attributes"]
@@ -173,6 +194,186 @@ def build(manifest, data, major=1, minor=0, flags=0, reserved=b"\0" * 8, gap=b""
     return body + data + trailing
 
 
+def model_file(layers, tensors, minor=0):
+    """A valid file: tensors is a list of (name, shape, values) stored as f32 in that order."""
+    entries, data = [], b""
+    for name, shape, values in tensors:
+        raw = struct.pack(f"<{len(values)}f", *values)
+        offset = (len(data) + 63) // 64 * 64
+        data += b"\0" * (offset - len(data)) + raw
+        entries.append({"name": name, "dtype": "f32", "shape": shape, "offset": offset, "length": len(raw),
+                        "crc32": "%08x" % zlib.crc32(raw)})
+    manifest = {
+        "format": "bnm",
+        "conventions": {"activations": "NCHW", "conv_kernel": "OIHW", "depthwise_kernel": "[C*M, 1, KH, KW]",
+                        "dense_kernel": "[out, in]", "batch_norm_spatial": "[1, C, 1, 1]",
+                        "batch_norm_per_activation": "[1, C, H, W]", "flatten_order": "CHW", "byte_order": "little"},
+        "model": {"name": "new_kinds", "inputs": [layers[0]["name"]], "outputs": [layers[-1]["name"]], "layout_notes": [],
+                  "layers": layers},
+        "provenance": {"source_format": "compare.py", "source_version": "", "converter_version": "0",
+                       "source_architecture": None, "extra": {}},
+        "tensors": entries,
+    }
+    return manifest, data
+
+
+def new_kinds_model():
+    """input [4, 5, 5] -> grouped conv2d (groups 2, filters 6, kernel [6, 2, 3, 3]) -> conv2d
+    with groups 1 written out -> layer_norm with gamma, beta -> layer_norm without tensors ->
+    global average pool -> layer_norm on the [6] vector with beta only -> dense. Valid in every
+    respect (bnconvert validate reports nothing)."""
+    def ramp(n, scale=0.01):
+        return [((k * 37) % 23 - 11) * scale for k in range(n)]
+
+    def conv(name, inbound, filters, kernel, groups=None, use_bias=True):
+        attributes = {"filters": filters, "kernel_size": kernel, "strides": [1, 1], "dilation": [1, 1],
+                      "padding": [(kernel[0] - 1) // 2] * 2 + [(kernel[1] - 1) // 2] * 2, "use_bias": use_bias,
+                      "activation": {"name": "relu"}}
+        if groups is not None:
+            attributes["groups"] = groups
+        tensors = [{"role": "kernel", "tensor": name + "/kernel"}] + (
+            [{"role": "bias", "tensor": name + "/bias"}] if use_bias else [])
+        return {"name": name, "kind": "conv2d", "inbound": [inbound], "output_shape": [filters, 5, 5],
+                "attributes": attributes, "tensors": tensors}
+
+    def norm(name, inbound, shape, epsilon, roles):
+        return {"name": name, "kind": "layer_norm", "inbound": [inbound], "output_shape": shape,
+                "attributes": {"epsilon": epsilon}, "tensors": [{"role": r, "tensor": f"{name}/{r}"} for r in roles]}
+
+    layers = [
+        {"name": "x", "kind": "input", "inbound": [], "output_shape": [4, 5, 5], "attributes": {"shape": [4, 5, 5]},
+         "tensors": []},
+        conv("gconv", "x", 6, [3, 3], groups=2),
+        conv("conv1", "gconv", 6, [1, 1], groups=1, use_bias=False),
+        norm("ln", "conv1", [6, 5, 5], 1e-6, ["gamma", "beta"]),
+        norm("ln_bare", "ln", [6, 5, 5], 0.001, []),
+        {"name": "gap", "kind": "global_avg_pool2d", "inbound": ["ln_bare"], "output_shape": [6],
+         "attributes": {"keep_dims": False}, "tensors": []},
+        norm("ln_vec", "gap", [6], 1e-5, ["beta"]),
+        {"name": "fc", "kind": "dense", "inbound": ["ln_vec"], "output_shape": [2],
+         "attributes": {"units": 2, "use_bias": False, "activation": {"name": "linear"}},
+         "tensors": [{"role": "kernel", "tensor": "fc/kernel"}]},
+    ]
+    tensors = [("gconv/kernel", [6, 2, 3, 3], ramp(108)), ("gconv/bias", [6], ramp(6)),
+               ("conv1/kernel", [6, 6, 1, 1], ramp(36, 0.1)), ("ln/gamma", [1, 6, 1, 1], [1 + v for v in ramp(6)]),
+               ("ln/beta", [1, 6, 1, 1], ramp(6)), ("ln_vec/beta", [1, 6, 1, 1], ramp(6)), ("fc/kernel", [2, 6], ramp(12))]
+    return layers, tensors
+
+
+def new_kind_cases():
+    """conv2d groups and layer_norm: the clean model, what the format allows, and malformed
+    variants that both readers must refuse (EXPECTED_VERDICT pins each verdict)."""
+    layers, tensors = new_kinds_model()
+    cases = {}
+
+    def variant(name, expected, edit=None, minor=0, tensor_edit=None):
+        ls, ts = copy.deepcopy(layers), copy.deepcopy(tensors)
+        by_name = {l["name"]: l for l in ls}
+        if edit is not None:
+            edit(by_name)
+        if tensor_edit is not None:
+            ts = tensor_edit(ts)
+        manifest, data = model_file(ls, ts)
+        cases[name] = build(manifest, data, minor=minor)
+        EXPECTED_VERDICT["edge_" + name + ".bnm"] = expected
+
+    def attr(layer, key, value):
+        def edit(by_name):
+            by_name[layer]["attributes"][key] = value
+        return edit
+
+    def drop(layer, key):
+        def edit(by_name):
+            del by_name[layer]["attributes"][key]
+        return edit
+
+    def reshape_kernel(shape):
+        def edit(ts):
+            return [(n, shape, [0.5] * (shape[0] * shape[1] * shape[2] * shape[3])) if n == "gconv/kernel" else (n, s, v)
+                    for n, s, v in ts]
+        return edit
+
+    variant("new_kinds", True)
+    variant("new_kinds_minor1", True, minor=1)
+    # conv2d groups: an integer in 1...2^53 that divides filters (6).
+    variant("groups_absent", True, drop("gconv", "groups"), tensor_edit=reshape_kernel([6, 4, 3, 3]))
+    variant("groups_6", True, attr("gconv", "groups", 6), tensor_edit=reshape_kernel([6, 1, 3, 3]))
+    variant("groups_0", False, attr("gconv", "groups", 0))
+    variant("groups_0_minor1", False, attr("gconv", "groups", 0), minor=1)
+    variant("groups_negative", False, attr("gconv", "groups", -2))
+    variant("groups_float", False, attr("gconv", "groups", 2.0))
+    variant("groups_fraction", False, attr("gconv", "groups", 1.5))
+    variant("groups_string", False, attr("gconv", "groups", "2"))
+    variant("groups_bool", False, attr("gconv", "groups", True))
+    variant("groups_null", False, attr("gconv", "groups", None))
+    variant("groups_array", False, attr("gconv", "groups", [2]))
+    variant("groups_not_dividing_filters", False, attr("gconv", "groups", 4))
+    variant("groups_2_53", False, attr("gconv", "groups", 2 ** 53))
+    variant("groups_above_2_53", False, attr("gconv", "groups", 2 ** 53 + 1))
+    variant("groups_above_int64", False, attr("gconv", "groups", 2 ** 64))
+    # That groups divides the input's channels, and the kernel's shape, are validate's shape
+    # rules (CH010, CH002), not reader rules: both readers open these.
+    variant("groups_not_dividing_input", True, attr("gconv", "groups", 3), tensor_edit=reshape_kernel([6, 1, 3, 3]))
+    variant("groups_kernel_ungrouped", True, tensor_edit=reshape_kernel([6, 4, 3, 3]))
+
+    def huge(by_name):
+        by_name["conv1"]["attributes"].update({"filters": 2 ** 53, "groups": 2 ** 53})
+    variant("groups_filters_2_53", True, huge)
+
+    def depthwise_groups(by_name):
+        by_name["conv1"].update({"kind": "depthwise_conv2d", "tensors": []})
+        a = by_name["conv1"]["attributes"]
+        a["depth_multiplier"] = a.pop("filters")
+    variant("groups_on_depthwise", False, depthwise_groups, tensor_edit=lambda ts: [t for t in ts if t[0] != "conv1/kernel"])
+    variant("groups_on_depthwise_minor1", True, depthwise_groups, minor=1,
+            tensor_edit=lambda ts: [t for t in ts if t[0] != "conv1/kernel"])
+    variant("groups_on_dense", False, attr("fc", "groups", 1))
+    # layer_norm: epsilon a finite number > 0, nothing else.
+    variant("layer_norm_epsilon_integer", True, attr("ln", "epsilon", 1))
+    variant("layer_norm_epsilon_subnormal", True, attr("ln", "epsilon", 5e-324))
+    variant("layer_norm_epsilon_0", False, attr("ln", "epsilon", 0))
+    variant("layer_norm_epsilon_0_float", False, attr("ln", "epsilon", 0.0))
+    variant("layer_norm_epsilon_negative_zero", False, attr("ln", "epsilon", -0.0))
+    variant("layer_norm_epsilon_negative", False, attr("ln", "epsilon", -1e-6))
+    variant("layer_norm_epsilon_0_minor1", False, attr("ln", "epsilon", 0), minor=1)
+    variant("layer_norm_epsilon_string", False, attr("ln", "epsilon", "1e-6"))
+    variant("layer_norm_epsilon_null", False, attr("ln", "epsilon", None))
+    variant("layer_norm_missing_epsilon", False, drop("ln", "epsilon"))
+    variant("layer_norm_unknown_attribute", False, attr("ln", "axis", -1))
+    variant("layer_norm_unknown_attribute_minor1", True, attr("ln", "axis", -1), minor=1)
+    variant("layer_norm_groups", False, attr("ln", "groups", 1))
+
+    def momentum_like_bn(by_name):
+        by_name["ln"]["attributes"].update({"mode": "spatial", "momentum": 0.99, "materialized": []})
+    variant("layer_norm_with_batch_norm_attributes", False, momentum_like_bn)
+
+    def attributes_not_object(by_name):
+        by_name["ln"]["attributes"] = [1e-6]
+    variant("layer_norm_attributes_array", False, attributes_not_object)
+    # Its tensors' shapes and roles are validate's rules (CH008, CH006), not reader rules.
+    variant("layer_norm_gamma_rank1", True,
+            tensor_edit=lambda ts: [(n, [6], v) if n == "ln/gamma" else (n, s, v) for n, s, v in ts])
+
+    def extra_role(by_name):
+        by_name["ln_bare"]["tensors"] = [{"role": "mean", "tensor": "ln_bare/mean"}]
+    variant("layer_norm_extra_role", True, extra_role, tensor_edit=lambda ts: ts + [("ln_bare/mean", [1, 6, 1, 1], [0.0] * 6)])
+
+    def duplicate_role(by_name):
+        by_name["ln"]["tensors"][1]["role"] = "gamma"
+    variant("layer_norm_duplicate_role", False, duplicate_role)
+    # reshape: at most one -1 (the schema's maxContains), each size >= -1.
+    def reshape(target):
+        def edit(by_name):
+            by_name["ln_vec"].update({"kind": "reshape", "attributes": {"target_shape": target}, "tensors": []})
+        return edit
+    no_ln_vec_beta = lambda ts: [t for t in ts if t[0] != "ln_vec/beta"]  # noqa: E731
+    variant("reshape_one_minus_one", True, reshape([-1, 2]), tensor_edit=no_ln_vec_beta)
+    variant("reshape_two_minus_ones_new", False, reshape([-1, 2, -1]), tensor_edit=no_ln_vec_beta)
+    variant("reshape_minus_two", False, reshape([-2, 3]), tensor_edit=no_ln_vec_beta)
+    variant("reshape_two_minus_ones_minor1", False, reshape([-1, -1]), minor=1, tensor_edit=no_ln_vec_beta)
+    return cases
+
+
 def edge_cases(scratch):
     src = open(os.path.join(BNM_FIXTURES, "defects", "clean.bnm"), "rb").read()
     _, _, _, m_off, m_len, d_off, d_len, _ = struct.unpack_from("<HHIQQQQI", src, 8)
@@ -194,9 +395,10 @@ def edge_cases(scratch):
 
     cases["clean_rebuilt"] = build(base, data)
     cases["newer_minor_extra_members"] = edit(lambda m: (set_(m, "future", {"x": 1}), set_(m["tensors"][0], "future", 1),
-                                                         set_(layer(m, "conv")["attributes"], "groups", 1)), minor=1)
+                                                         set_(layer(m, "conv")["attributes"], "future", 1)), minor=1)
     cases["extra_member_minor0"] = edit(lambda m: set_(m, "future", 1))
-    cases["extra_attribute_minor0"] = edit(lambda m: set_(layer(m, "conv")["attributes"], "groups", 1))
+    # (This case used "groups" as the unknown attribute until conv2d gained it: see new_kind_cases.)
+    cases["extra_attribute_minor0"] = edit(lambda m: set_(layer(m, "conv")["attributes"], "future", 1))
     cases["extra_activation_member"] = edit(lambda m: set_(layer(m, "relu")["attributes"]["activation"], "alpha", 0.1))
     cases["clipped_relu_null_max"] = edit(lambda m: set_(layer(m, "relu")["attributes"], "activation",
                                                           {"name": "clipped_relu", "max_value": None,
@@ -328,6 +530,8 @@ def edge_cases(scratch):
     conv["name"], bn["name"] = "caf\u00e9", "cafe\u0301"
     bn["inbound"], relu["inbound"] = ["caf\u00e9"], ["cafe\u0301"]
     cases["edge_nfc_nfd_layer_names"] = build(m, data)
+
+    cases.update(new_kind_cases())
 
     paths = []
     for name, content in cases.items():

@@ -16,8 +16,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
 
-VALUES = [None, True, False, 0, -1, 1, 64, 2 ** 53, 2 ** 53 + 1, 0.5, -0.0, 1e300, "", "x", "spatial",
-          "per_activation", "gamma", "relu", "f32", "i8", [], [1], [1, 1], [1, 4, 1, 1], {}, {"name": "relu"}]
+VALUES = [None, True, False, 0, -1, 1, 2, 3, 64, 2 ** 53, 2 ** 53 + 1, 0.5, -0.0, 1e300, "", "x", "spatial",
+          "per_activation", "gamma", "relu", "f32", "i8", "layer_norm", "groups", [], [1], [1, 1], [1, 4, 1, 1], {},
+          {"name": "relu"}, {"epsilon": 0.001}]
 
 
 def paths(value, prefix=()):
@@ -65,6 +66,7 @@ def main():
         src = open(os.path.join(compare.BNM_FIXTURES, name), "rb").read()
         _, _, _, m_off, m_len, d_off, d_len, _ = struct.unpack_from("<HHIQQQQI", src, 8)
         seeds.append((json.loads(src[m_off:m_off + m_len]), src[d_off:d_off + d_len]))
+    seeds.append(compare.model_file(*compare.new_kinds_model()))  # grouped conv2d, layer_norm
     os.makedirs(scratch, exist_ok=True)
     for i in range(count):
         manifest, data = rng.choice(seeds)

@@ -99,7 +99,8 @@ static void fix_crcs(unsigned char *b, size_t size) {
 
 static const char *const TOKENS[] = {"{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "null", "true", "-",
                                      "0", "1e999", "9007199254740993", "-1", "1.5", "\"kind\"", "\"batch_norm\"",
-                                     "\"per_activation\"", "\"shape\"", "\xc3", "\xed\xa0\x80", "\"tensors\""};
+                                     "\"per_activation\"", "\"shape\"", "\xc3", "\xed\xa0\x80", "\"tensors\"",
+                                     "\"layer_norm\"", "\"groups\"", "\"epsilon\"", "-0.0", "5e-324"};
 
 static unsigned char *mutate(const unsigned char *seed, size_t seed_size, size_t *out_size) {
     size_t cap = seed_size + 64, size = seed_size, k, rounds = 1 + below(4);

@@ -38,8 +38,9 @@ else
     failed=1
     [ "$status" -ne 0 ] || status=1
 fi
-# A short fuzz run (random flips, truncations, manifest edits) under the sanitizers.
-if "$BUILD/fuzz_bnm" --iterations 20000 --seed 1 Tests/BNModelTests/Fixtures/example.bnm Tests/BNModelTests/Fixtures/defects/clean.bnm Tests/BNModelTests/Fixtures/defects/clean_per_activation.bnm > "$BUILD/fuzz.out" 2>&1; then
+# A short fuzz run (random flips, truncations, manifest edits) under the sanitizers; the seeds
+# include compare.py's model with a grouped conv2d and layer_norm layers.
+if "$BUILD/fuzz_bnm" --iterations 20000 --seed 1 Tests/BNModelTests/Fixtures/example.bnm Tests/BNModelTests/Fixtures/defects/clean.bnm Tests/BNModelTests/Fixtures/defects/clean_per_activation.bnm "$BUILD/edge/edge_new_kinds.bnm" > "$BUILD/fuzz.out" 2>&1; then
     passed=$((passed + 1))
     tail -n 1 "$BUILD/fuzz.out"
 else

@@ -85,7 +85,8 @@ def _dump(f: _reader.BNMFile, tensor: Optional[str], stats: bool, as_json: bool)
                            "source_version": meta.provenance.source_version,
                            "converter_version": meta.provenance.converter_version},
             "layers": [] if tensor is not None else [
-                {"name": layer.name, "kind": layer.kind, "bn_mode": layer.bn_mode, "inbound": list(layer.inbound),
+                {"name": layer.name, "kind": layer.kind, "bn_mode": layer.bn_mode, "groups": layer.groups,
+                 "epsilon": layer.epsilon, "inbound": list(layer.inbound),
                  "output_shape": None if layer.output_shape is None else list(layer.output_shape),
                  "attributes": layer.attributes, "tensors": layer.tensors} for layer in f.layers],
             "tensors": [],
@@ -112,6 +113,8 @@ def _dump(f: _reader.BNMFile, tensor: Optional[str], stats: bool, as_json: bool)
         width = max((len(layer.name) for layer in f.layers), default=4)
         for layer in f.layers:
             kind = layer.kind + (f" ({layer.bn_mode})" if layer.bn_mode else "")
+            if layer.groups not in (None, 1):
+                kind += f" (groups {layer.groups})"
             shape = "?" if layer.output_shape is None else _json_inline(list(layer.output_shape))
             inbound = ", ".join(layer.inbound) if layer.inbound else "-"
             print(f"  {layer.name:<{width}}  {kind:<28} <- {inbound}  -> {shape}")

@@ -114,6 +114,24 @@ class Layer:
         return mode if isinstance(mode, str) else None
 
     @property
+    def groups(self) -> Optional[int]:
+        """A ``conv2d``'s ``groups`` (grouped convolution: the kernel is OIHW
+        ``[filters, C / groups, kh, kw]``), 1 when the file leaves it out, as writers do for an
+        ordinary convolution; ``None`` for other kinds. ``attributes`` holds only what the file
+        has."""
+        if self.kind != "conv2d":
+            return None
+        groups = self.attributes.get("groups", 1)
+        return groups if isinstance(groups, int) and not isinstance(groups, bool) else None
+
+    @property
+    def epsilon(self) -> Optional[float]:
+        """The ``epsilon`` of a ``batch_norm``, ``normalize`` or ``layer_norm`` layer, as a float
+        (the file's double); ``None`` for other kinds."""
+        value = self.attributes.get("epsilon") if self.kind in ("batch_norm", "normalize", "layer_norm") else None
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    @property
     def activation(self) -> Optional[Dict[str, Any]]:
         """The fused (or standalone) activation object, e.g. ``{"name": "relu"}``, if any."""
         value = self.attributes.get("activation")

@@ -176,6 +176,21 @@ def _read_header(head: bytes, size: int, path: str) -> Header:
     return header
 
 
+def _check_attribute_relations(layers: List[Dict[str, Any]], path: str) -> None:
+    """Rule 9, the part no JSON Schema keyword expresses: attribute limits that relate two
+    attributes of a layer, which the Swift decoder checks with the schema's (its
+    ``LayerKind.checkAttributes``) and reports as ``manifestSchema`` in the same words. The
+    schema has already checked every value alone."""
+    for index, layer in enumerate(layers):
+        attributes = layer["attributes"]
+        if layer["kind"] == "conv2d" and "groups" in attributes:
+            filters, groups = attributes["filters"], attributes["groups"]
+            if filters % groups != 0:
+                pointer = f"/model/layers/{index}/attributes/groups"
+                raise ManifestError(path, f"manifest field '{pointer}' must divide filters = {filters}, got {groups}",
+                                    kind="manifestSchema", pointer=pointer)
+
+
 def _check_tensor_table(entries: List[TensorInfo], data_length: int, path: str) -> None:
     """Rules 10 and 11: per tensor, then the layout in table order."""
     names = set()
@@ -271,14 +286,11 @@ def _check_model(layers: List[Layer], inputs: Tuple[str, ...], outputs: Tuple[st
         seen.add(layer.name)
         by_name[layer.name] = layer
         # Roles are unique and non-empty: the manifest's list becomes a dict, so a repeated role
-        # is detected while decoding (see _layers).
-        a = layer.attributes
-        if layer.kind == "reshape":
-            target = a.get("target_shape", [])
-            if sum(1 for dim in target if dim == -1) > 1:
-                raise fail(layer, f"layer '{layer.name}': attribute 'target_shape' must be dimensions ≥ 0 with at most "
-                           f"one -1, got {_list(target)}")
-        elif layer.kind == "batch_norm":
+        # is detected while decoding (see _layers). A reshape's single -1 is the schema's
+        # (maxContains, rule 9). Batch norm is the only kind whose tensors the reader checks,
+        # as in Swift: a grouped conv2d kernel or layer_norm parameters of the wrong shape are
+        # `bnconvert validate`'s findings (CH002, CH008), not reasons to refuse the file.
+        if layer.kind == "batch_norm":
             _check_batch_norm(layer, table, fail)
     for name in inputs:
         if name not in by_name or by_name[name].kind != "input":
@@ -385,6 +397,7 @@ class BNMFile:
         except SchemaProblem as problem:
             raise ManifestError(path, f"manifest field '{problem.pointer}' {problem.message}", kind="manifestSchema",
                                 pointer=problem.pointer) from None
+        _check_attribute_relations(manifest["model"]["layers"], path)
         self.manifest: Dict[str, Any] = manifest
         entries = [
             TensorInfo(name=t["name"], dtype=t["dtype"], shape=tuple(t["shape"]), offset=t["offset"], length=t["length"],

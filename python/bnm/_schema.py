@@ -22,7 +22,8 @@ __all__ = ["SchemaProblem", "ManifestSchema", "load_schema", "pointer_token"]
 _ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description"}
 _ASSERTIONS = {
     "type", "const", "enum", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
-    "minimum", "maximum", "minLength", "pattern", "uniqueItems", "$ref", "allOf", "if", "then", "oneOf", "$defs",
+    "minimum", "maximum", "exclusiveMinimum", "minLength", "pattern", "uniqueItems", "contains", "minContains",
+    "maxContains", "$ref", "allOf", "if", "then", "oneOf", "$defs",
 }
 
 
@@ -107,7 +108,7 @@ class ManifestSchema:
                 elif key in ("allOf", "oneOf"):
                     for sub in value:
                         self._audit(sub)
-                elif key in ("items", "additionalProperties", "if", "then") and isinstance(value, dict):
+                elif key in ("items", "contains", "additionalProperties", "if", "then") and isinstance(value, dict):
                     self._audit(value)
                 elif key == "pattern":
                     self._patterns[value] = re.compile(value)
@@ -149,6 +150,8 @@ class ManifestSchema:
                 return SchemaProblem(pointer, f"is {value}, less than the minimum {schema['minimum']}")
             if "maximum" in schema and value > schema["maximum"]:
                 return SchemaProblem(pointer, f"is {value}, more than the maximum {schema['maximum']}")
+            if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+                return SchemaProblem(pointer, f"is {value}, not more than {schema['exclusiveMinimum']}")
             if isinstance(value, float) and not math.isfinite(value):
                 return SchemaProblem(pointer, "must be finite")
         if isinstance(value, str):
@@ -168,6 +171,17 @@ class ManifestSchema:
                     problem = self._first(schema["items"], item, f"{pointer}/{i}", strict)
                     if problem is not None:
                         return problem
+            if "contains" in schema:
+                # minContains defaults to 1; maxContains to no limit (both ignored without contains).
+                matches = sum(1 for i, item in enumerate(value)
+                              if self._first(schema["contains"], item, f"{pointer}/{i}", strict) is None)
+                least, most = schema.get("minContains", 1), schema.get("maxContains")
+                if matches < least:
+                    return SchemaProblem(pointer, f"must contain at least {least} element(s) matching "
+                                         f"{json.dumps(schema['contains'])}, found {matches}")
+                if most is not None and matches > most:
+                    return SchemaProblem(pointer, f"must contain at most {most} element(s) matching "
+                                         f"{json.dumps(schema['contains'])}, found {matches}")
             if schema.get("uniqueItems"):
                 for i, item in enumerate(value):
                     if any(_equal(item, earlier) for earlier in value[:i]):

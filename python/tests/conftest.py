@@ -131,6 +131,43 @@ def bn_model(channels: int = 4, seed: int = 1) -> Tuple[List[Dict[str, Any]], Di
     return layers, tensors
 
 
+def new_kinds_model(seed: int = 3) -> Tuple[List[Dict[str, Any]], Dict[str, np.ndarray]]:
+    """input [4, 5, 5] → conv2d "gconv" with groups 2 (6 filters, kernel [6, 2, 3, 3]) → conv2d
+    "conv1" without groups (an ordinary 1×1 convolution) → layer_norm "ln" with gamma and beta
+    → layer_norm "ln_bare" without tensors → global average pool → layer_norm "ln_vec" on the
+    [6] vector with beta only. Valid in every respect (`bnconvert validate` finds nothing)."""
+    rng = np.random.default_rng(seed)
+
+    def conv(name: str, inbound: str, kernel: int, groups: Optional[int]) -> Dict[str, Any]:
+        attributes: Dict[str, Any] = {"filters": 6, "kernel_size": [kernel, kernel], "strides": [1, 1],
+                                      "dilation": [1, 1], "padding": [kernel // 2] * 4, "use_bias": True,
+                                      "activation": {"name": "relu"}}
+        if groups is not None:
+            attributes["groups"] = groups
+        return {"name": name, "kind": "conv2d", "inbound": [inbound], "output_shape": [6, 5, 5], "attributes": attributes,
+                "tensors": [{"role": "kernel", "tensor": f"{name}/kernel"}, {"role": "bias", "tensor": f"{name}/bias"}]}
+
+    def norm(name: str, inbound: str, shape: List[int], epsilon: float, roles: List[str]) -> Dict[str, Any]:
+        return {"name": name, "kind": "layer_norm", "inbound": [inbound], "output_shape": shape,
+                "attributes": {"epsilon": epsilon}, "tensors": [{"role": r, "tensor": f"{name}/{r}"} for r in roles]}
+
+    layers = [
+        {"name": "x", "kind": "input", "inbound": [], "output_shape": [4, 5, 5], "attributes": {"shape": [4, 5, 5]},
+         "tensors": []},
+        conv("gconv", "x", 3, 2),
+        conv("conv1", "gconv", 1, None),
+        norm("ln", "conv1", [6, 5, 5], 1e-3, ["gamma", "beta"]),
+        norm("ln_bare", "ln", [6, 5, 5], 1e-6, []),
+        {"name": "gap", "kind": "global_avg_pool2d", "inbound": ["ln_bare"], "output_shape": [6],
+         "attributes": {"keep_dims": False}, "tensors": []},
+        norm("ln_vec", "gap", [6], 1e-5, ["beta"]),
+    ]
+    shapes = {"gconv/kernel": (6, 2, 3, 3), "gconv/bias": (6,), "conv1/kernel": (6, 6, 1, 1), "conv1/bias": (6,),
+              "ln/gamma": (1, 6, 1, 1), "ln/beta": (1, 6, 1, 1), "ln_vec/beta": (1, 6, 1, 1)}
+    tensors = {name: rng.standard_normal(shape).astype("<f4") for name, shape in shapes.items()}
+    return layers, tensors
+
+
 @pytest.fixture
 def small_file(tmp_path: Path) -> Path:
     """A valid three-tensor dense model written by the test writer."""

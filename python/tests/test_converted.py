@@ -49,6 +49,9 @@ def test_converted_file_matches_swift_inspect(ident: str, converted: Dict[str, T
             assert layer.tensors == {t["role"]: t["tensor"] for t in raw["tensors"]}
             assert layer.output_shape == (tuple(raw["output_shape"]) if "output_shape" in raw else None)
             assert layer.bn_mode == (raw["attributes"]["mode"] if raw["kind"] == "batch_norm" else None)
+            assert layer.groups == (raw["attributes"].get("groups", 1) if raw["kind"] == "conv2d" else None)
+            assert layer.epsilon == (raw["attributes"]["epsilon"]
+                                     if raw["kind"] in ("batch_norm", "normalize", "layer_norm") else None)
         assert f.metadata.name == swift["model"]["name"]
         assert list(f.metadata.inputs) == swift["model"]["inputs"]
         assert list(f.metadata.outputs) == swift["model"]["outputs"]
@@ -116,7 +119,7 @@ def _windows(x: np.ndarray, kh: int, kw: int, strides: List[int], dilation: List
             yield i, j, x[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw]
 
 
-def _conv(x: np.ndarray, kernel: np.ndarray, a: Dict[str, Any], depthwise: bool = False) -> np.ndarray:
+def _conv(x: np.ndarray, kernel: np.ndarray, a: Dict[str, Any], depthwise: bool = False, groups: int = 1) -> np.ndarray:
     x = _pad(x, a["padding"])
     kh, kw = kernel.shape[2:]
     out = None
@@ -124,8 +127,11 @@ def _conv(x: np.ndarray, kernel: np.ndarray, a: Dict[str, Any], depthwise: bool 
         if depthwise:  # [C*M, 1, kh, kw]: output channel c*M + m reads input channel c
             m = kernel.shape[0] // patch.shape[1]
             term = np.repeat(patch, m, axis=1) * kernel[:, 0, i, j][None, :, None, None]
-        else:
-            term = np.einsum("nchw,oc->nohw", patch, kernel[:, :, i, j])
+        else:  # [O, C / groups, kh, kw]: output channel o reads the input channels of group o / (O / groups)
+            per_in, per_out = patch.shape[1] // groups, kernel.shape[0] // groups
+            term = np.concatenate([
+                np.einsum("nchw,oc->nohw", patch[:, g * per_in:(g + 1) * per_in],
+                          kernel[g * per_out:(g + 1) * per_out, :, i, j]) for g in range(groups)], axis=1)
         out = term if out is None else out + term
     assert out is not None
     return out
@@ -159,7 +165,8 @@ def run_model(f: bnm.BNMFile, inputs: Dict[str, np.ndarray]) -> Dict[str, np.nda
         if kind == "input":
             y = inputs[layer.name].astype(np.float64)
         elif kind in ("conv2d", "depthwise_conv2d"):
-            y = _conv(x, t(layer, "kernel" if kind == "conv2d" else "depthwise_kernel"), a, kind != "conv2d")
+            y = _conv(x, t(layer, "kernel" if kind == "conv2d" else "depthwise_kernel"), a, kind != "conv2d",
+                      layer.groups or 1)
             if a["use_bias"]:
                 y = y + t(layer, "bias")[None, :, None, None]
             y = _activation(y, a["activation"])
@@ -179,6 +186,15 @@ def run_model(f: bnm.BNMFile, inputs: Dict[str, np.ndarray]) -> Dict[str, np.nda
             if x.ndim == 2:  # the head case: [1, C, 1, 1] over features
                 g, b, m, v = (p.reshape(1, -1) for p in (g, b, m, v))
             y = g * (x - m) / np.sqrt(v + a["epsilon"]) + b
+        elif kind == "layer_norm":  # over the channels (axis 1) at each position; biased variance
+            mean = x.mean(axis=1, keepdims=True)
+            variance = ((x - mean) ** 2).mean(axis=1, keepdims=True)
+            y = (x - mean) / np.sqrt(variance + a["epsilon"])
+            shape = (1, -1) + (1,) * (x.ndim - 2)
+            if "gamma" in layer.tensors:
+                y = y * t(layer, "gamma").reshape(shape)
+            if "beta" in layer.tensors:
+                y = y + t(layer, "beta").reshape(shape)
         elif kind == "normalize":
             m, v = t(layer, "mean"), t(layer, "variance")
             y = (x - m) / np.maximum(np.sqrt(v), a["epsilon"])

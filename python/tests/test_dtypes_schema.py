@@ -10,7 +10,7 @@ import pytest
 
 import bnm
 from bnm._schema import ManifestSchema, load_schema
-from conftest import BNM_FIXTURES, REPO
+from conftest import BNM_FIXTURES, REPO, new_kinds_model
 import bnmwrite as w
 
 
@@ -96,9 +96,12 @@ def test_schema_agrees_with_jsonschema_when_available() -> None:
     validator = jsonschema.Draft202012Validator(schema.root)
     bases = [json.loads(w.split((BNM_FIXTURES / name).read_bytes())[1])
              for name in ("example.bnm", "defects/clean.bnm", "defects/clean_per_activation.bnm")]
+    bases.append(w.manifest_of(w.build(*new_kinds_model())))  # conv2d groups, layer_norm
+    # (No integer-valued floats such as 2.0: jsonschema counts them as integers, the format does not.)
     values = [None, True, False, 0, -1, 1.5, 64, 2 ** 53 + 1, "", "x", "relu", "spatial", [], [1], [1, 2],
               [1, 2, 3, 4], {}, {"name": "relu"}, {"name": "leaky_relu", "alpha": 0.1}, "gamma", ["gamma", "gamma"],
-              ["beta"], "0a1b2c3d", "ZZ"]
+              ["beta"], "0a1b2c3d", "ZZ", "layer_norm", "reshape", 1e-6, -0.5, [-1, 2], [-1, -1], [-1, 2, -1],
+              {"epsilon": 0.001}, {"epsilon": -0.5}, {"target_shape": [-1, -1]}, {"target_shape": [2, -1]}]
     rng = random.Random(5)
     valid = 0
     for _ in range(500):

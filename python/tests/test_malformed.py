@@ -16,7 +16,7 @@ import pytest
 
 import bnm
 import bnmwrite as w
-from conftest import BNM_FIXTURES, bn_model, bnconvert_path, dense_model, run_cli, swift_file_code
+from conftest import BNM_FIXTURES, bn_model, bnconvert_path, dense_model, new_kinds_model, run_cli, swift_file_code
 
 CLEAN = (BNM_FIXTURES / "defects" / "clean.bnm").read_bytes()
 
@@ -354,6 +354,94 @@ CASES.update({
     "bn C differs from output shape": (lambda: _bn_case(_bn_output), "FILE005"),
     "bn materialized twice": (lambda: _bn_case(_set(["model", "layers", 1, "attributes", "materialized"],
                                                      ["gamma", "gamma"])), "FILE005"),
+})
+
+
+def _nk_case(edit: Callable[[dict], None], minor: int = 0) -> bytes:
+    """The grouped-conv2d / layer_norm model (conftest.new_kinds_model) with its manifest edited."""
+    layers, tensors = new_kinds_model()
+    return _edit(edit, w.build(layers, tensors), minor=minor)
+
+
+# new_kinds_model's layers: 1 gconv (groups 2, filters 6), 2 conv1 (no groups), 3 ln (gamma, beta),
+# 4 ln_bare (no tensors), 6 ln_vec (beta, on a vector).
+def _attr(layer: int, key: str, value: object) -> Callable[[dict], None]:
+    return _set(["model", "layers", layer, "attributes", key], value)
+
+
+def _drop_attr(layer: int, key: str) -> Callable[[dict], None]:
+    def edit(manifest: dict) -> None:
+        del manifest["model"]["layers"][layer]["attributes"][key]
+    return edit
+
+
+def _groups_on_depthwise(manifest: dict) -> None:
+    layer = manifest["model"]["layers"][2]
+    layer["kind"] = "depthwise_conv2d"
+    layer["attributes"]["depth_multiplier"] = layer["attributes"].pop("filters")
+    layer["attributes"]["groups"] = 1
+    for reference in layer["tensors"]:
+        reference["role"] = {"kernel": "depthwise_kernel"}.get(reference["role"], reference["role"])
+
+
+def _reshape_vec(target: List[int]) -> Callable[[dict], None]:
+    def edit(manifest: dict) -> None:
+        layer = manifest["model"]["layers"][6]
+        layer.update({"kind": "reshape", "attributes": {"target_shape": target}, "tensors": []})
+        manifest["model"]["layers"].append({"name": "u", "kind": "unmapped", "inbound": [], "attributes":
+                                            {"class_name": "X", "config": None},
+                                            "tensors": [{"role": "beta", "tensor": "ln_vec/beta"}]})
+    return edit
+
+
+def _ln_gamma_rank1() -> bytes:
+    layers, tensors = new_kinds_model()
+    tensors["ln/gamma"] = tensors["ln/gamma"].reshape(6)
+    return w.build(layers, tensors)
+
+
+CASES.update({
+    # conv2d groups: optional (absent = 1), an integer token in 1...2^53 that divides filters (6).
+    "grouped conv2d and layer_norm": (lambda: _nk_case(lambda m: None), None),
+    "grouped conv2d and layer_norm, minor 1": (lambda: _nk_case(lambda m: None, minor=1), None),
+    "groups 1 written out": (lambda: _nk_case(_attr(2, "groups", 1)), None),
+    "groups 6": (lambda: _nk_case(_attr(1, "groups", 6)), None),
+    "groups 0": (lambda: _nk_case(_attr(1, "groups", 0)), "FILE005"),
+    "groups 0, minor 1": (lambda: _nk_case(_attr(1, "groups", 0), minor=1), "FILE005"),
+    "groups -2": (lambda: _nk_case(_attr(1, "groups", -2)), "FILE005"),
+    "groups 2.0": (lambda: _nk_case(_attr(1, "groups", 2.0)), "FILE005"),
+    "groups 1.5": (lambda: _nk_case(_attr(1, "groups", 1.5)), "FILE005"),
+    "groups a string": (lambda: _nk_case(_attr(1, "groups", "2")), "FILE005"),
+    "groups true": (lambda: _nk_case(_attr(1, "groups", True)), "FILE005"),
+    "groups null": (lambda: _nk_case(_attr(1, "groups", None)), "FILE005"),
+    "groups not dividing filters": (lambda: _nk_case(_attr(1, "groups", 4)), "FILE005"),
+    "groups 2^53": (lambda: _nk_case(_attr(1, "groups", 2 ** 53)), "FILE005"),
+    "groups above 2^53": (lambda: _nk_case(_attr(1, "groups", 2 ** 53 + 1)), "FILE005"),
+    # Not dividing the input's channels, or a kernel of the wrong shape: validate's CH010/CH002.
+    "groups not dividing the input ok": (lambda: _nk_case(_attr(1, "groups", 3)), None),
+    "groups on depthwise_conv2d": (lambda: _nk_case(_groups_on_depthwise), "FILE005"),
+    "groups on depthwise_conv2d, minor 1": (lambda: _nk_case(_groups_on_depthwise, minor=1), None),
+    "groups on layer_norm": (lambda: _nk_case(_attr(3, "groups", 1)), "FILE005"),
+    # layer_norm: epsilon, a number > 0, and nothing else.
+    "layer_norm epsilon 1 (integer token) ok": (lambda: _nk_case(_attr(3, "epsilon", 1)), None),
+    "layer_norm epsilon 5e-324 ok": (lambda: _nk_case(_attr(3, "epsilon", 5e-324)), None),
+    "layer_norm epsilon 0": (lambda: _nk_case(_attr(3, "epsilon", 0)), "FILE005"),
+    "layer_norm epsilon 0.0": (lambda: _nk_case(_attr(4, "epsilon", 0.0)), "FILE005"),
+    "layer_norm epsilon -0.0": (lambda: _nk_case(_attr(6, "epsilon", -0.0)), "FILE005"),
+    "layer_norm epsilon negative": (lambda: _nk_case(_attr(3, "epsilon", -1e-3)), "FILE005"),
+    "layer_norm epsilon 0, minor 1": (lambda: _nk_case(_attr(3, "epsilon", 0), minor=1), "FILE005"),
+    "layer_norm epsilon a string": (lambda: _nk_case(_attr(3, "epsilon", "1e-3")), "FILE005"),
+    "layer_norm without epsilon": (lambda: _nk_case(_drop_attr(3, "epsilon")), "FILE005"),
+    "layer_norm unknown attribute": (lambda: _nk_case(_attr(3, "axis", -1)), "FILE005"),
+    "layer_norm unknown attribute, minor 1": (lambda: _nk_case(_attr(3, "axis", -1), minor=1), None),
+    # Its tensors' shapes are validate's (CH008), as for every kind but batch_norm.
+    "layer_norm gamma [6] ok": (_ln_gamma_rank1, None),
+    "layer_norm gamma twice": (lambda: _nk_case(_set(["model", "layers", 3, "tensors", 1, "role"], "gamma")), "FILE005"),
+    # reshape: at most one -1 (the schema's maxContains), sizes >= -1.
+    "reshape with one -1 ok": (lambda: _nk_case(_reshape_vec([-1, 2])), None),
+    "reshape with -1 twice among sizes": (lambda: _nk_case(_reshape_vec([-1, 2, -1])), "FILE005"),
+    "reshape with two -1, minor 1": (lambda: _nk_case(_reshape_vec([-1, -1]), minor=1), "FILE005"),
+    "reshape with -2": (lambda: _nk_case(_reshape_vec([-2, 3])), "FILE005"),
 })
 
 

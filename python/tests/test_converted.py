@@ -100,6 +100,11 @@ def _activation(x: np.ndarray, spec: Dict[str, Any]) -> np.ndarray:
         return x / (1 + np.exp(-x))
     if name == "hard_sigmoid":
         return np.clip(x / 6 + 0.5, 0, 1)
+    if name == "gelu":
+        if spec["approximate"]:
+            return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+        from math import erf
+        return 0.5 * x * (1 + np.vectorize(erf)(x / np.sqrt(2)))
     raise NotImplementedError(name)
 
 

@@ -10,10 +10,14 @@ public struct ConversionOptions: Sendable {
     public var keras: KerasImportOptions
     /// Write the `.bnm` even when validation finds errors in the model.
     public var force: Bool
+    /// Fold every batch norm that can be folded exactly into its neighbour's weights
+    /// (`BatchNormFolding`) before writing a `.bnm`; the others are kept, each with its reason.
+    public var foldBatchNorms: Bool
 
-    public init(keras: KerasImportOptions = KerasImportOptions(), force: Bool = false) {
+    public init(keras: KerasImportOptions = KerasImportOptions(), force: Bool = false, foldBatchNorms: Bool = false) {
         self.keras = keras
         self.force = force
+        self.foldBatchNorms = foldBatchNorms
     }
 }
 
@@ -29,6 +33,8 @@ public struct Conversion: Sendable {
     /// False when validation found errors and ``ConversionOptions/force`` was not set:
     /// nothing was written.
     public var written: Bool
+    /// With ``ConversionOptions/foldBatchNorms``: what happened to each batch norm.
+    public var folds: [BatchNormFolding.Outcome] = []
 }
 
 /// One conversion, from an input file to an output file: Keras (`.h5`, `.weights.h5`,
@@ -74,7 +80,8 @@ public struct ConversionJob: Sendable {
     /// Writes a model read by ``read(options:)`` to the output.
     public func write(_ model: SourceModel, options: ConversionOptions = ConversionOptions()) throws -> Conversion {
         let result = try writer.write(model, to: output, options: options)
-        return Conversion(source: model, output: output, format: destination, findings: result.findings, written: result.written)
+        return Conversion(source: model, output: output, format: destination, findings: result.findings, written: result.written,
+                          folds: model.folds)
     }
 
     /// Reads the input and writes the output.

@@ -34,6 +34,9 @@ public struct SourceModel: Sendable {
     public var warnings: [String]
     /// For a Keras file, the import itself (its layout and typed ``KerasProvenance``); nil for a `.bnm`.
     public var kerasImport: KerasImport?
+    /// With ``ConversionOptions/foldBatchNorms``: what happened to each batch norm (``model``
+    /// is then the folded model).
+    public var folds: [BatchNormFolding.Outcome] = []
 }
 
 /// Reads one format into the IR.
@@ -64,8 +67,13 @@ public struct ModelReader: Sendable {
     /// A Keras file of any layout; its weights stay in the file until written.
     static func keras(_ format: ModelFormat) -> ModelReader {
         ModelReader(format: format, takesArchitecture: true) { path, options in
-            let imported = try KerasImporter.read(path: path, options: options.keras)
-            return SourceModel(path: path, format: format, model: imported.model, warnings: imported.warnings, kerasImport: imported)
+            var imported = try KerasImporter.read(path: path, options: options.keras)
+            var folds: [BatchNormFolding.Outcome] = []
+            // Folding is a pass over the model read, so everything after it (validation, the
+            // written file, what is reported) sees the model that is written.
+            if options.foldBatchNorms { (imported.model, folds) = try BatchNormFolding.fold(imported.model) }
+            return SourceModel(path: path, format: format, model: imported.model, warnings: imported.warnings, kerasImport: imported,
+                               folds: folds)
         }
     }
 }
@@ -111,7 +119,7 @@ public struct ModelWriter: Sendable {
 
     /// Keras HDF5 from a `.bnm` converted from Keras: the source file's own layout, rebuilt.
     static let kerasHDF5 = ModelWriter(format: .kerasHDF5, sources: [.bnm]) { source, path, _ in
-        try KerasExporter.write(source.model, to: path)
+        try KerasExporter.write(source.model, to: path, source: source.path)
         return WriteResult(findings: [], written: true)
     }
 }

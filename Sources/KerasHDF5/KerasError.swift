@@ -21,6 +21,9 @@ public enum KerasError: Error, Sendable, Equatable {
     /// The model read from `file` has defects that leave it without a native form (a weight
     /// missing or misshapen), so not even `--force` can write it.
     case defective(file: String, detail: String)
+    /// The `.bnm` had batch norms folded into their neighbours' weights (`--fold-bn`): the
+    /// Keras model it came from cannot be rebuilt from it.
+    case foldedModel(file: String, batchNorms: [String])
     /// A weight's element type has no IR dtype.
     case unsupportedDType(file: String, path: String, type: String)
     /// The input shape is unknown or contradicts itself.
@@ -52,6 +55,9 @@ extension KerasError: CustomStringConvertible {
             return "\(file): layer '\(layer)' has weights its configuration does not explain: \(weights.joined(separator: ", "))"
         case let .weightShape(file, layer, weight, expected, found):
             return "\(file): layer '\(layer)' weight '\(weight)' has shape \(found), expected \(expected)"
+        case let .foldedModel(file, batchNorms):
+            let shown = batchNorms.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (batchNorms.count > 5 ? ", …" : "")
+            return "\(file): its batch norms \(shown) were folded into their neighbours' weights (--fold-bn), so the Keras model cannot be rebuilt from it; convert the original Keras file to .bnm again without --fold-bn"
         case let .defective(file, detail):
             return "\(file): the model cannot be written even with --force, as its weights do not fit it: \(detail)"
         case let .unsupportedDType(file, path, type):

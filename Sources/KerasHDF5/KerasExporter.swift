@@ -108,12 +108,16 @@ public enum KerasExporter {
         return keras
     }
 
-    public static func write(_ model: Model, to path: String) throws {
-        try write(model, to: path, blockBytes: 32 << 20)
+    /// `source` names the model in errors about the model itself (the `.bnm` it was read from).
+    public static func write(_ model: Model, to path: String, source: String? = nil) throws {
+        try write(model, to: path, blockBytes: 32 << 20, source: source)
     }
 
     /// `blockBytes`: tensors larger than this are written a block of rows at a time.
-    static func write(_ model: Model, to path: String, blockBytes: Int) throws {
+    static func write(_ model: Model, to path: String, blockBytes: Int, source: String? = nil) throws {
+        // Folding removed the batch norms' own parameters; no layout change brings them back.
+        let folded = BatchNormFolding.recordedFolds(in: model)
+        guard folded.isEmpty else { throw KerasError.foldedModel(file: source ?? path, batchNorms: folded.map(\.batchNorm)) }
         try checkOutputName(path, model: model)
         let (writes, skeleton, source) = try plan(model)
         try keras {

@@ -109,7 +109,7 @@ public enum KerasValidation {
             return Finding(.ch009, .init(file: path, layer: layer),
                            message: detail,
                            hint: "the layer's configuration does not fit the shape reaching it; check the input size (--input-shape) and the layers before it")
-        case .unknownLayout, .architectureRequired, .invalidConfig, .unsupportedLayer, .unsupportedDType, .defective, .inputShape, .hdf5, .outputName:
+        case .unknownLayout, .architectureRequired, .invalidConfig, .unsupportedLayer, .unsupportedDType, .defective, .foldedModel, .inputShape, .hdf5, .outputName:
             return nil
         }
     }

@@ -23,6 +23,10 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .long, help: "Per-sample input shape in Keras order, e.g. 32,32,3; overrides the architecture's.")
     var inputShape: String?
 
+    @Flag(name: .customLong("fold-bn"),
+          help: "Fold each batch norm into the conv/dense weights next to it where that is exact (float64, rounded once); the others are kept and listed with the reason. A folded .bnm cannot be converted back to Keras.")
+    var foldBN = false
+
     @Flag(name: .long, help: "Write the .bnm even when validation finds errors in the model.")
     var force = false
 
@@ -42,6 +46,7 @@ struct ConvertCommand: ParsableCommand {
             guard config == nil, inputShape == nil else {
                 throw ValidationError("--config and --input-shape apply to Keras input files only")
             }
+            guard !foldBN else { throw ValidationError("--fold-bn applies when converting a Keras file to .bnm") }
             return
         }
         if let inputShape, parseShape(inputShape) == nil {
@@ -71,7 +76,7 @@ struct ConvertCommand: ParsableCommand {
         let options = ConversionOptions(
             keras: KerasImportOptions(architectureJSON: architecture, architectureSource: config ?? "--config",
                                       inputShape: inputShape.flatMap(parseShape)),
-            force: force)
+            force: force, foldBatchNorms: foldBN)
         try reportingErrors(files) {
             let source = try job.read(options: options)
             if job.source == .bnm {
@@ -95,6 +100,13 @@ struct ConvertCommand: ParsableCommand {
     /// Warnings, findings and what was written (or why not) for a conversion to `.bnm`.
     private func reportWrittenBNM(_ conversion: Conversion, elapsed: TimeInterval) throws {
         conversion.source.warnings.forEach(Console.warning)
+        for fold in conversion.folds {
+            if let into = fold.foldedInto {
+                Console.note("folded batch norm '\(fold.batchNorm)' into '\(into)': \(fold.reason)")
+            } else {
+                Console.note("kept batch norm '\(fold.batchNorm)': \(fold.reason)")
+            }
+        }
         let model = conversion.source.model
         if Console.verbosity >= .verbose {
             for layer in model.layers {

@@ -81,6 +81,10 @@ struct InspectCommand: ParsableCommand {
     private func printManifest(_ manifest: BNMManifest) {
         print("model \(manifest.modelName)  (from \(manifest.provenance.sourceFormat) \(manifest.provenance.sourceVersion))")
         print("inputs: \(manifest.inputs.joined(separator: ", "))  outputs: \(manifest.outputs.joined(separator: ", "))")
+        let folds = BatchNormFolding.recordedFolds(in: manifest.provenance)
+        if !folds.isEmpty {
+            print("folded batch norms (--fold-bn): \(folds.map { "\($0.batchNorm) → \($0.into)" }.joined(separator: ", "))")
+        }
         var total = 0
         // One lookup table: a manifest may list tens of thousands of tensors.
         let entries = Dictionary(manifest.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

@@ -68,7 +68,12 @@ public enum BatchNormFolding {
 
     /// The batch norms a model's provenance says were folded, as (batch norm, into) pairs.
     public static func recordedFolds(in model: Model) -> [(batchNorm: String, into: String)] {
-        guard case .array(let items)? = model.provenance.extra["folded_batch_norms"] else { return [] }
+        recordedFolds(in: model.provenance)
+    }
+
+    /// The folds recorded in a provenance (a `.bnm` manifest's, without reading its model).
+    public static func recordedFolds(in provenance: Provenance) -> [(batchNorm: String, into: String)] {
+        guard case .array(let items)? = provenance.extra["folded_batch_norms"] else { return [] }
         return items.compactMap { item in
             guard let name = item["batch_norm"]?.stringValue, let into = item["into"]?.stringValue else { return nil }
             return (name, into)

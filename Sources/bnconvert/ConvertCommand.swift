@@ -82,9 +82,10 @@ struct ConvertCommand: ParsableCommand {
             if job.source == .bnm {
                 Console.detail("read \(input): \(source.model.layers.count) layers, checksums verified in \(humanDuration(Date().timeIntervalSince(started)))")
             }
-            // A .bnm is written to a temporary file, validated there (the same checks as
-            // `bnconvert validate`), and only then put in place: a model an engine would trip
-            // over is not written unless the user insists.
+            // A .bnm is streamed to a temporary file while its values are scanned; the model is
+            // validated from that scan (the rules of `bnconvert validate`, without reading the
+            // file again) and put in place only then: a model an engine would trip over is not
+            // written unless the user insists.
             let conversion = try job.write(source, options: options)
             progress?.finish()
             if conversion.format == .bnm {

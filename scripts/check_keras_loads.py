@@ -26,7 +26,7 @@ def load(library, kind, path, config_path):
         import tf_keras as k
     else:
         import keras as k
-    if kind == "full_model_h5":
+    if kind == "full_model_h5" or path.endswith(".keras"):
         return k.models.load_model(path, compile=False)
     with open(config_path) as f:
         model = k.models.model_from_json(f.read())
@@ -47,8 +47,9 @@ def main(binary):
                 source = os.path.join(FIXTURES, name)
                 config = os.path.join(FIXTURES, entry["config"]) if entry.get("config") else None
                 bnm = os.path.join(tmp, name + ".bnm")
-                back = os.path.join(tmp, name.replace(".weights.h5", "") + (".weights.h5" if name.endswith(".weights.h5") else ".back.h5"))
-                args = [binary, source, bnm] + (["--config", config] if kind != "full_model_h5" else [])
+                keras3 = kind in ("keras3_weights_h5", "keras_archive")  # Keras 3's layout: a .weights.h5 name
+                back = os.path.join(tmp, name.replace(".weights.h5", "").replace(".keras", "") + (".back.weights.h5" if keras3 else ".back.h5"))
+                args = [binary, source, bnm] + (["--config", config] if kind not in ("full_model_h5", "keras_archive") else [])
                 subprocess.run(args, check=True, capture_output=True)
                 subprocess.run([binary, bnm, back], check=True, capture_output=True)
                 x = np.load(os.path.join(FIXTURES, entry["input"]))
@@ -68,6 +69,21 @@ def main(binary):
                 checked += 1
                 print(f"{'ok  ' if same else 'FAIL'} {name} ({entry['library']}, {kind}): predictions {'identical' if same else 'differ'}")
                 failures += 0 if same else 1
+                # A model from the Keras 3 weights layout also goes back as a .keras archive.
+                if kind in ("keras3_weights_h5", "keras_archive"):
+                    archive = os.path.join(tmp, name + ".back.keras")
+                    subprocess.run([binary, bnm, archive], check=True, capture_output=True)
+                    try:
+                        restored = load(entry["library"], kind, archive, config).predict(x, verbose=0)
+                    except Exception as error:
+                        print(f"FAIL {name} -> .keras: Keras could not load the archive written back: {error}")
+                        failures += 1
+                        continue
+                    pairs = zip(original, restored) if isinstance(original, list) else [(original, restored)]
+                    same = all(np.array_equal(a, b) for a, b in pairs)
+                    checked += 1
+                    print(f"{'ok  ' if same else 'FAIL'} {name} -> .keras ({entry['library']}): predictions {'identical' if same else 'differ'}")
+                    failures += 0 if same else 1
     print(f"{checked - failures} passed, {failures} failed")
     return 1 if failures else 0
 

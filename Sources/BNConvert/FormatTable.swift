@@ -16,6 +16,7 @@ public enum FormatTable {
     public static let writers: [ModelFormat: ModelWriter] = [
         .bnm: .bnm,
         .kerasHDF5: .kerasHDF5,
+        .kerasArchive: .kerasArchive,
     ]
 
     /// The formats with a reader, in ``ModelFormat/allCases`` order.
@@ -120,6 +121,12 @@ public struct ModelWriter: Sendable {
     /// Keras HDF5 from a `.bnm` converted from Keras: the source file's own layout, rebuilt.
     static let kerasHDF5 = ModelWriter(format: .kerasHDF5, sources: [.bnm]) { source, path, _ in
         try KerasExporter.write(source.model, to: path, source: source.path)
+        return WriteResult(findings: [], written: true)
+    }
+
+    /// A Keras 3 `.keras` archive from a `.bnm` converted from the Keras 3 weights layout.
+    static let kerasArchive = ModelWriter(format: .kerasArchive, sources: [.bnm]) { source, path, _ in
+        try KerasExporter.writeArchive(source.model, to: path, source: source.path)
         return WriteResult(findings: [], written: true)
     }
 }

@@ -1,5 +1,7 @@
 import AtomicWrite
 import BNModel
+import Foundation
+import ZIPFoundation
 import HDF5
 import JSONSchema
 
@@ -119,31 +121,97 @@ public enum KerasExporter {
         let folded = BatchNormFolding.recordedFolds(in: model)
         guard folded.isEmpty else { throw KerasError.foldedModel(file: source ?? path, batchNorms: folded.map(\.batchNorm)) }
         try checkOutputName(path, model: model)
-        let (writes, skeleton, source) = try plan(model)
+        let planned = try plan(model)
         try keras {
-            try HDF5File.writeAtomically(to: path) { root in
-                for entry in skeleton {
-                    let group = entry.path == "/" ? root : try root.createGroup(String(entry.path.dropFirst()))
-                    for attribute in entry.attributes {
-                        if attribute["name"]?.stringValue == "model_config", attribute["value"] == .null {
-                            guard let architecture = model.provenance.sourceArchitecture else { continue }
-                            var restored = attribute.objectValue ?? [:]
-                            restored["value"] = .string(architecture)
-                            try HDF5JSONView.writeAttribute(.object(restored), to: group, source: source)
-                        } else {
-                            try HDF5JSONView.writeAttribute(attribute, to: group, source: source)
-                        }
-                    }
-                }
-                for (record, native) in writes {
-                    let dataset = try root.createDataset(String(record.path.dropFirst()), type: elementType(record.dtype),
-                                                         shape: record.kerasShape)
-                    try writeData(record, native, to: dataset, source: source, blockBytes: blockBytes)
-                    for attribute in record.attributes.arrayValue ?? [] {
-                        try HDF5JSONView.writeAttribute(attribute, to: dataset, source: source)
-                    }
+            try HDF5File.writeAtomically(to: path) { root in try fill(root, model: model, planned: planned, blockBytes: blockBytes) }
+        }
+    }
+
+    /// The groups, attributes and datasets of the Keras file `planned` describes, written under `root`.
+    static func fill(_ root: Group, model: Model,
+                     planned: (writes: [(record: KerasWeightRecord, native: Tensor)], skeleton: [KerasGroupRecord], source: String),
+                     blockBytes: Int) throws {
+        let source = planned.source
+        for entry in planned.skeleton {
+            let group = entry.path == "/" ? root : try root.createGroup(String(entry.path.dropFirst()))
+            for attribute in entry.attributes {
+                if attribute["name"]?.stringValue == "model_config", attribute["value"] == .null {
+                    guard let architecture = model.provenance.sourceArchitecture else { continue }
+                    var restored = attribute.objectValue ?? [:]
+                    restored["value"] = .string(architecture)
+                    try HDF5JSONView.writeAttribute(.object(restored), to: group, source: source)
+                } else {
+                    try HDF5JSONView.writeAttribute(attribute, to: group, source: source)
                 }
             }
+        }
+        for (record, native) in planned.writes {
+            let dataset = try root.createDataset(String(record.path.dropFirst()), type: elementType(record.dtype),
+                                                 shape: record.kerasShape)
+            try writeData(record, native, to: dataset, source: source, blockBytes: blockBytes)
+            for attribute in record.attributes.arrayValue ?? [] {
+                try HDF5JSONView.writeAttribute(attribute, to: dataset, source: source)
+            }
+        }
+    }
+
+    /// Writes a Keras 3 `.keras` archive — `metadata.json`, `config.json` (the architecture the
+    /// `.bnm` carries) and `model.weights.h5` (the Keras 3 weights layout, rebuilt as for a
+    /// `.weights.h5`) — which `keras.models.load_model` reads. Only a model that came from the
+    /// Keras 3 weights layout (a `.keras` archive, or a `.weights.h5` with its config) has that
+    /// layout to rebuild; the others are refused with the name that works.
+    ///
+    /// Both the weights and the archive are written to temporaries beside `path` named by
+    /// `AtomicWrite`'s rule (so a crash leaves nothing a later run does not remove), entries are
+    /// stored uncompressed as Keras does, and every entry carries the same fixed date, so the
+    /// same `.bnm` gives the same bytes.
+    public static func writeArchive(_ model: Model, to path: String, source: String? = nil) throws {
+        let folded = BatchNormFolding.recordedFolds(in: model)
+        guard folded.isEmpty else { throw KerasError.foldedModel(file: source ?? path, batchNorms: folded.map(\.batchNorm)) }
+        let stem = AtomicWrite.split(path).name.replacingOccurrences(of: ".keras", with: "")
+        guard KerasProvenance.fileKind(in: model.provenance) == .keras3Weights else {
+            throw KerasError.outputName(file: path, layout: "legacy .h5", suggested: "\(stem).h5 (a .keras archive holds Keras 3's weights layout)")
+        }
+        guard let architecture = model.provenance.sourceArchitecture else {
+            throw KerasError.architectureRequired(file: source ?? path)
+        }
+        let planned = try plan(model)
+        AtomicWrite.removeStaleTemporaries(besides: path)
+        let weights = AtomicWrite.temporaryPath(for: path), archivePath = AtomicWrite.temporaryPath(for: path)
+        defer { unlink(weights) }
+        do {
+            try keras {
+                try {
+                    let file = try HDF5File.create(weights)
+                    try fill(try file.root, model: model, planned: planned, blockBytes: 32 << 20)
+                    try file.flush()
+                }()
+            }
+            let metadata = try JSONValue.object(["keras_version": .string(model.provenance.sourceVersion)]).serialized()
+            let archive = try Archive(url: URL(fileURLWithPath: archivePath), accessMode: .create)
+            // DOS time starts in 1980; one fixed date makes the archive reproducible.
+            let date = Date(timeIntervalSince1970: 315_532_800)
+            for (name, text) in [("metadata.json", metadata), ("config.json", architecture)] {
+                let data = Data(text.utf8)
+                try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), modificationDate: date) { position, size in
+                    data.subdata(in: Int(position) ..< Int(position) + size)
+                }
+            }
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: weights))
+            defer { try? handle.close() }
+            let size = try handle.seekToEnd()
+            try archive.addEntry(with: "model.weights.h5", type: .file, uncompressedSize: Int64(size), modificationDate: date) { position, count in
+                try handle.seek(toOffset: UInt64(position))
+                return try handle.read(upToCount: count) ?? Data()
+            }
+        } catch {
+            unlink(archivePath)
+            throw (error as? HDF5Error).map { KerasError.hdf5($0) } ?? error
+        }
+        do {
+            try AtomicWrite.commit(temporary: archivePath, to: path)
+        } catch {
+            throw KerasError.hdf5(.io(file: path, operation: error.operation, errno: error.errno))
         }
     }
 

@@ -87,3 +87,63 @@ import Testing
         }
     }
 }
+
+/// `.bnm` → `.keras`: the archive Keras 3 saves (config.json, metadata.json, model.weights.h5),
+/// rebuilt from a `.bnm` that came from the Keras 3 weights layout.
+@Suite struct ArchiveExportTests {
+    static let sources = ["conv_bn_relu.keras", "per_activation_bn.keras", "keras3_weights_with_config.weights.h5"]
+
+    /// Archive → .bnm → archive → .bnm gives the same `.bnm` bytes, the archive holds Keras'
+    /// three members with the architecture verbatim, and writing it twice gives the same bytes.
+    @Test(arguments: sources)
+    func archiveRoundTripIsExactAndReproducible(_ file: String) throws {
+        let fixture = try #require(KerasFixture.all.first { $0.file == file })
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("archive-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = folder.appendingPathComponent("first.bnm").path, second = folder.appendingPathComponent("second.bnm").path
+        let archive = folder.appendingPathComponent("back.keras").path, again = folder.appendingPathComponent("again.keras").path
+        let options = KerasImportOptions(architectureJSON: file.hasSuffix(".keras") ? nil : fixture.configText)
+        let imported = try KerasImporter.read(path: KerasFixture.path(file), options: options)
+        try BNMWriter.write(imported.model, to: first)
+        let model = try BNMFile(path: first).model(verifyChecksums: true)
+        try KerasExporter.writeArchive(model, to: archive)
+        try KerasExporter.writeArchive(model, to: again)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: archive)) == Data(contentsOf: URL(fileURLWithPath: again)))
+
+        let reread = try KerasImporter.read(path: archive)
+        #expect(reread.model.provenance.sourceArchitecture == model.provenance.sourceArchitecture)
+        try BNMWriter.write(reread.model, to: second)
+        if file.hasSuffix(".keras") {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: first)) == Data(contentsOf: URL(fileURLWithPath: second)))
+        } else {
+            // From a .weights.h5 + config the provenance differs (the architecture now comes
+            // from the archive); the model and every tensor must not.
+            let roundTripped = try BNMFile(path: second).model(verifyChecksums: true)
+            #expect(roundTripped.layers.map(\.op) == model.layers.map(\.op))
+            for (a, b) in zip(model.layers, roundTripped.layers) {
+                #expect(a.tensors.map(\.role) == b.tensors.map(\.role))
+                for (x, y) in zip(a.tensors, b.tensors) { #expect(try x.tensor.isBitwiseEqual(to: y.tensor), "\(a.name) \(x.role)") }
+            }
+        }
+        // Nothing but the archive is left beside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["again.keras", "back.keras", "first.bnm", "second.bnm"])
+    }
+
+    /// A legacy-layout source has no Keras 3 weights layout to put in an archive: refused with
+    /// the name that works, nothing written.
+    @Test func legacySourceIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("archive-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try KerasImporter.read(path: KerasFixture.path("conv_bn_relu.h5")).model
+        let refused = folder.appendingPathComponent("back.keras").path
+        #expect {
+            try KerasExporter.writeArchive(model, to: refused)
+        } throws: { error in
+            guard case KerasError.outputName(let named, _, let suggested) = error else { return false }
+            return named == refused && suggested.hasPrefix("back.h5")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+}

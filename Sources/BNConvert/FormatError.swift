@@ -42,7 +42,7 @@ extension FormatError: CustomStringConvertible {
             return "\(file): \(operation) failed: \(String(cString: strerror(errno))) (errno \(errno))"
         case let .unsupportedConversion(input, from, output):
             let rule = from == .bnm
-                ? "a .bnm converts back to Keras HDF5: the output must end in .h5 (got '\(output)')"
+                ? "a .bnm converts back to Keras: the output must end in .h5 or .keras (got '\(output)')"
                 : "the output must be a .bnm file (got '\(output)')"
             // The bytes decided what the input is; say so when its name says otherwise.
             guard let named = ModelFormat(fileName: input), named != from else { return rule }
